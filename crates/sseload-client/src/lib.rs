@@ -1,0 +1,1 @@
+//! sseload-client (being written).

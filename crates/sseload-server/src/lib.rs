@@ -1,0 +1,1 @@
+//! sseload-server (being written).

@@ -1,0 +1,1 @@
+//! sseload-test (being written).
