@@ -164,7 +164,11 @@ fn put_lines(out: &mut BytesMut, prefix: &[u8], text: &str) {
         if end == rest.len() {
             return;
         }
-        let skip = if rest[end..].starts_with(b"\r\n") { 2 } else { 1 };
+        let skip = if rest[end..].starts_with(b"\r\n") {
+            2
+        } else {
+            1
+        };
         rest = &rest[end + skip..];
     }
 }

@@ -2,6 +2,9 @@
 
 /// Why the parser refused a stream.
 ///
+/// The error, like the items delivered before it, does not depend on how the
+/// input was split into chunks; offsets count bytes from the start of the stream.
+///
 /// A parse error is terminal for the stream being parsed: the parser stays
 /// poisoned until [`Parser::end_of_stream`](crate::Parser::end_of_stream) is
 /// called (a reconnecting client does that before it reconnects).
@@ -9,20 +12,27 @@
 #[non_exhaustive]
 pub enum ParseError {
     /// A line grew past the configured maximum line length before its line end.
-    #[error("line longer than {limit} bytes (at {seen} bytes without a line end)")]
+    #[error(
+        "line starting at byte {line_start} of the stream is longer than the limit of {limit} bytes"
+    )]
     LineTooLong {
-        /// The configured limit, in bytes.
+        /// The configured limit ([`Limits::max_line_len`](crate::Limits::max_line_len)), in bytes.
         limit: usize,
-        /// How many bytes of the line had been seen when the limit was crossed.
-        seen: usize,
+        /// Stream offset of the line's first byte (0 is the first byte of the
+        /// stream, a BOM included).
+        line_start: u64,
     },
     /// The data and event type of one event grew past the configured maximum event size.
-    #[error("event larger than {limit} bytes (at {seen} bytes before its blank line)")]
+    #[error(
+        "event reaches {size} bytes at the line starting at byte {line_start} of the stream, over the limit of {limit} bytes"
+    )]
     EventTooLarge {
-        /// The configured limit, in bytes.
+        /// The configured limit ([`Limits::max_event_size`](crate::Limits::max_event_size)), in bytes.
         limit: usize,
-        /// How many bytes the event held when the limit was crossed.
-        seen: usize,
+        /// The size the event would have had with the offending line, in bytes.
+        size: usize,
+        /// Stream offset of the first byte of the line that crossed the limit.
+        line_start: u64,
     },
 }
 

@@ -22,11 +22,19 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Bounds that keep a hostile stream from growing memory without limit.
+///
+/// With both limits the parser holds at most about `max_line_len` bytes of a
+/// partial line and `max_event_size` bytes of a pending event. Crossing one is
+/// a [`ParseError`], raised at the same point of the stream however the input
+/// is chunked: an unterminated line is refused as soon as it grows too long,
+/// without waiting for its line end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest line accepted, in bytes, without its line end.
+    /// The longest line accepted, in bytes, without its line end (a leading
+    /// BOM counts toward the first line).
     pub max_line_len: usize,
-    /// The largest event accepted: its data plus its event type, in bytes.
+    /// The largest event accepted, in bytes: its data buffer (each `data`
+    /// value, decoded, plus one LF) plus its event type.
     pub max_event_size: usize,
 }
 
@@ -93,6 +101,10 @@ struct StreamState {
     skip_lf: bool,
     /// No line has been completed yet, so a leading BOM may still be stripped.
     at_start: bool,
+    /// Bytes of this stream fed before the current chunk.
+    consumed: u64,
+    /// Stream offset of the first byte of the line being read (for errors).
+    line_start: u64,
 }
 
 /// The buffers of the block (event) being read.
@@ -121,6 +133,8 @@ impl Parser {
                 partial: Vec::new(),
                 skip_lf: false,
                 at_start: true,
+                consumed: 0,
+                line_start: 0,
             },
             block: Block::default(),
             id_buffer: Arc::from(""),
@@ -198,6 +212,8 @@ impl Parser {
         self.stream.partial.clear();
         self.stream.skip_lf = false;
         self.stream.at_start = true;
+        self.stream.consumed = 0;
+        self.stream.line_start = 0;
         self.block.data.clear();
         self.block.event_type.clear();
         self.block.retry = None;
@@ -205,7 +221,13 @@ impl Parser {
         self.poisoned = None;
     }
 
-    fn feed_lines(&mut self, chunk: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn feed_lines(
+        &mut self,
+        chunk: &[u8],
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
+        let base = self.stream.consumed;
+        self.stream.consumed += chunk.len() as u64;
         let mut rest = chunk;
         if self.stream.skip_lf && !rest.is_empty() {
             // "a U+000D CARRIAGE RETURN U+000A LINE FEED (CRLF) character pair"
@@ -213,6 +235,7 @@ impl Parser {
             self.stream.skip_lf = false;
             if rest[0] == b'\n' {
                 rest = &rest[1..];
+                self.stream.line_start = base + 1;
             }
         }
         while let Some(end) = memchr2(b'\n', b'\r', rest) {
@@ -226,6 +249,7 @@ impl Parser {
                     None => self.stream.skip_lf = true,
                 }
             }
+            self.stream.line_start = base + (chunk.len() - rest.len()) as u64;
         }
         self.buffer_partial(rest)
     }
@@ -234,12 +258,8 @@ impl Parser {
         if bytes.is_empty() {
             return Ok(());
         }
-        let seen = self.stream.partial.len() + bytes.len();
-        if seen > self.limits.max_line_len {
-            return Err(ParseError::LineTooLong {
-                limit: self.limits.max_line_len,
-                seen,
-            });
+        if self.stream.partial.len() + bytes.len() > self.limits.max_line_len {
+            return Err(self.line_too_long());
         }
         self.stream.partial.extend_from_slice(bytes);
         Ok(())
@@ -247,7 +267,11 @@ impl Parser {
 
     /// Processes a line whose line end has just been found; `tail` is the part
     /// of it in the current chunk, after any partial bytes buffered earlier.
-    fn complete_line(&mut self, tail: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn complete_line(
+        &mut self,
+        tail: &[u8],
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
         if self.stream.partial.is_empty() {
             return self.checked_line(tail, on_item);
         }
@@ -259,12 +283,13 @@ impl Parser {
         result
     }
 
-    fn checked_line(&mut self, line: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn checked_line(
+        &mut self,
+        line: &[u8],
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
         if line.len() > self.limits.max_line_len {
-            return Err(ParseError::LineTooLong {
-                limit: self.limits.max_line_len,
-                seen: line.len(),
-            });
+            return Err(self.line_too_long());
         }
         let line = if self.stream.at_start {
             self.stream.at_start = false;
@@ -276,7 +301,30 @@ impl Parser {
         self.process_line(line, on_item)
     }
 
-    fn process_line(&mut self, line: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn line_too_long(&self) -> ParseError {
+        ParseError::LineTooLong {
+            limit: self.limits.max_line_len,
+            line_start: self.stream.line_start,
+        }
+    }
+
+    /// Refuses a block whose data and event type would reach `size` bytes.
+    fn check_event_size(&self, size: usize) -> Result<(), ParseError> {
+        if size <= self.limits.max_event_size {
+            return Ok(());
+        }
+        Err(ParseError::EventTooLarge {
+            limit: self.limits.max_event_size,
+            size,
+            line_start: self.stream.line_start,
+        })
+    }
+
+    fn process_line(
+        &mut self,
+        line: &[u8],
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
         match line.first() {
             // "If the line is empty (a blank line): Dispatch the event."
             None => {
@@ -306,7 +354,12 @@ impl Parser {
         }
     }
 
-    fn process_field(&mut self, name: &[u8], value: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn process_field(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
         // Field names are compared after UTF-8 decoding; a name holding an
         // invalid sequence decodes to U+FFFD and matches none of these, so
         // comparing bytes is equivalent.
@@ -330,31 +383,22 @@ impl Parser {
     /// "Append the field value to the data buffer, then append a single U+000A
     /// LINE FEED (LF) character to the data buffer."
     fn append_data(&mut self, value: &[u8]) -> Result<(), ParseError> {
-        let block = &mut self.block;
-        let seen = block.data.len() + value.len() + 1 + block.event_type.len();
-        if seen > self.limits.max_event_size {
-            return Err(ParseError::EventTooLarge {
-                limit: self.limits.max_event_size,
-                seen,
-            });
-        }
-        block.data.reserve(value.len() + 1);
-        block.data.push_str(&String::from_utf8_lossy(value));
-        block.data.push('\n');
+        let value = String::from_utf8_lossy(value);
+        let block = &self.block;
+        self.check_event_size(block.data.len() + value.len() + 1 + block.event_type.len())?;
+        let data = &mut self.block.data;
+        data.reserve(value.len() + 1);
+        data.push_str(&value);
+        data.push('\n');
         Ok(())
     }
 
     /// "Set the event type buffer to the field value."
     fn set_event_type(&mut self, value: &[u8]) -> Result<(), ParseError> {
-        let seen = self.block.data.len() + value.len();
-        if seen > self.limits.max_event_size {
-            return Err(ParseError::EventTooLarge {
-                limit: self.limits.max_event_size,
-                seen,
-            });
-        }
+        let value = String::from_utf8_lossy(value);
+        self.check_event_size(self.block.data.len() + value.len())?;
         self.block.event_type.clear();
-        self.block.event_type.push_str(&String::from_utf8_lossy(value));
+        self.block.event_type.push_str(&value);
         Ok(())
     }
 
@@ -429,7 +473,8 @@ fn parse_retry(value: &[u8]) -> Option<Duration> {
         return None;
     }
     let millis = value.iter().fold(0u64, |acc, digit| {
-        acc.saturating_mul(10).saturating_add(u64::from(digit - b'0'))
+        acc.saturating_mul(10)
+            .saturating_add(u64::from(digit - b'0'))
     });
     Some(Duration::from_millis(millis))
 }
