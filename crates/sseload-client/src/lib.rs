@@ -1,1 +1,54 @@
-//! sseload-client (being written).
+//! A reconnecting Server-Sent Events (EventSource) client on hyper, with the
+//! timing points a load tester needs.
+//!
+//! - [`Client`] holds what many streams share (TLS configuration, timeouts,
+//!   status [`Policy`], [`Reconnect`] limit, back-off); it is cheap to clone.
+//!   [`Builder`] makes one.
+//! - [`Request`] is what a stream asks for: any method, headers and body (a
+//!   POST with a JSON body is as easy as a GET), and a starting last event id.
+//! - [`EventStream`] is a [`futures_core::Stream`] of [`Item`]s: the stream
+//!   [`Opened`] (status, headers, [`Timing`]), each event with the instant its
+//!   chunk arrived, comments, each [`Reconnecting`] with its attempt, delay and
+//!   cause, and a last [`Item::Closed`] or [`Item::Error`].
+//!
+//! The stream follows the WHATWG rules: it reconnects on a network error and
+//! at the end of the body after the reconnection time (the server's `retry`,
+//! default 3 s), sending `Last-Event-ID`; repeated failures back off
+//! exponentially with jitter. 204 stops it; redirects are followed; 5xx and
+//! 429 are retried (honouring `Retry-After`) unless [`Policy::Browser`] is
+//! asked for; any other status or a wrong content type ends it with an [`Error`].
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use sseload_client::{Client, Item, Request};
+//!
+//! # async fn run() -> Result<(), sseload_client::Error> {
+//! let client = Client::builder().build()?;
+//! let mut stream = client.stream(Request::get("https://example.com/events")?);
+//! while let Some(item) = stream.next().await {
+//!     match item {
+//!         Item::Event { event, .. } => println!("{}: {}", event.event_type(), event.data()),
+//!         Item::Error(err) => return Err(err),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub use crate::{
+    client::{Builder, Client, DEFAULT_RETRY, HttpVersion, Policy, Reconnect},
+    error::{BoxError, Error},
+    request::Request,
+    stream::{Closed, EventStream, Item, Opened, Reconnecting, Timing},
+};
+pub use sseload_proto::{Event, Limits};
+
+mod backoff;
+mod client;
+mod connect;
+mod error;
+mod open;
+mod request;
+mod stream;
+mod tls;

@@ -1,0 +1,249 @@
+//! One connection attempt: connect, send the request, follow redirects, and
+//! decide from the status what the stream does next.
+
+use std::time::Duration;
+
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, StatusCode, Version};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use tokio::time::Instant;
+
+use crate::backoff;
+use crate::client::{Client, Policy};
+use crate::connect::{self, Connection, Sender};
+use crate::error::Error;
+use crate::request::Request;
+use crate::stream::{Opened, Timing};
+
+/// How an attempt ended.
+pub(crate) enum Attempt {
+    /// 200 with `text/event-stream`: the body is the stream.
+    Opened(Box<Opened>, Incoming),
+    /// 204: stop for good.
+    NoContent,
+    /// A network error or a retryable status: reconnect after a delay.
+    Retry(Error, Option<Duration>),
+    /// Anything else: end the stream with this error.
+    Fatal(Error),
+}
+
+/// What a status means under the client's policy.
+enum Verdict {
+    Open,
+    NoContent,
+    Redirect(String),
+    Retry(Option<Duration>),
+    Fatal,
+}
+
+/// Makes one attempt, following redirects; hands the (possibly redirected)
+/// request back with the outcome.
+pub(crate) async fn attempt(
+    client: Client,
+    mut request: Request,
+    last_id: Option<HeaderValue>,
+) -> (Request, Attempt) {
+    let mut redirects = 0;
+    loop {
+        let (timing, response) = match exchange(&client, &request, last_id.as_ref()).await {
+            Ok(done) => done,
+            Err(err) => return (request, Attempt::Retry(err, None)),
+        };
+        let outcome = match verdict(client.inner.policy, response.status(), response.headers()) {
+            Verdict::Redirect(location) if redirects < client.inner.max_redirects => {
+                redirects += 1;
+                match request.redirect(response.status(), &location) {
+                    Ok(()) => continue,
+                    Err(err) => Attempt::Fatal(err),
+                }
+            }
+            Verdict::Redirect(_) => Attempt::Fatal(Error::TooManyRedirects {
+                limit: client.inner.max_redirects,
+                url: request.url.to_string(),
+            }),
+            Verdict::Open => opened(&request, timing, response),
+            Verdict::NoContent => Attempt::NoContent,
+            Verdict::Retry(after) => {
+                Attempt::Retry(status_error(&request, response.status()), after)
+            }
+            Verdict::Fatal => Attempt::Fatal(status_error(&request, response.status())),
+        };
+        return (request, outcome);
+    }
+}
+
+fn verdict(policy: Policy, status: StatusCode, headers: &HeaderMap) -> Verdict {
+    match status.as_u16() {
+        200 => Verdict::Open,
+        204 => Verdict::NoContent,
+        301 | 302 | 303 | 307 | 308 => {
+            let location = headers
+                .get(header::LOCATION)
+                .map(HeaderValue::as_bytes)
+                .unwrap_or_default();
+            Verdict::Redirect(String::from_utf8_lossy(location).into_owned())
+        }
+        429 | 500..=599 if policy == Policy::Default => {
+            Verdict::Retry(backoff::retry_after(headers))
+        }
+        _ => Verdict::Fatal,
+    }
+}
+
+fn status_error(request: &Request, status: StatusCode) -> Error {
+    Error::Status {
+        url: request.url.to_string(),
+        status: status.as_u16(),
+    }
+}
+
+/// A 200: the content type decides.
+fn opened(request: &Request, timing: Timing, response: hyper::Response<Incoming>) -> Attempt {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    if !content_type.is_some_and(is_event_stream) {
+        let content_type = content_type.map(HeaderValue::as_bytes).unwrap_or_default();
+        return Attempt::Fatal(Error::ContentType {
+            url: request.url.to_string(),
+            content_type: String::from_utf8_lossy(content_type).into_owned(),
+        });
+    }
+    let (parts, body) = response.into_parts();
+    let opened = Opened {
+        status: parts.status,
+        version: parts.version,
+        headers: parts.headers,
+        url: request.url.clone(),
+        timing,
+    };
+    Attempt::Opened(Box::new(opened), body)
+}
+
+/// `text/event-stream`, in any case, with or without parameters.
+fn is_event_stream(value: &HeaderValue) -> bool {
+    let essence = value
+        .as_bytes()
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default();
+    essence
+        .trim_ascii()
+        .eq_ignore_ascii_case(b"text/event-stream")
+}
+
+/// Connects, sends the request and waits for the response head.
+async fn exchange(
+    client: &Client,
+    request: &Request,
+    last_id: Option<&HeaderValue>,
+) -> Result<(Timing, hyper::Response<Incoming>), Error> {
+    let connect_started = Instant::now();
+    let Connection {
+        sender,
+        connected,
+        clock,
+    } = connect::connect(&client.inner, &request.url).await?;
+    let http_request = build(request, last_id, matches!(sender, Sender::Http2(_)));
+    clock.arm();
+    let sent_at = Instant::now();
+    let response = match client.inner.idle_timeout {
+        None => send(sender, http_request).await,
+        Some(after) => tokio::time::timeout(after, send(sender, http_request))
+            .await
+            .map_err(|_| Error::IdleTimeout {
+                authority: request.authority(),
+                after,
+            })?,
+    };
+    let headers_received = Instant::now();
+    let response = response.map_err(|err| Error::Http {
+        authority: request.authority(),
+        source: Box::new(err),
+    })?;
+    let timing = Timing {
+        connect_started,
+        connected,
+        request_written: clock.disarm().unwrap_or(sent_at),
+        headers_received,
+    };
+    Ok((timing, response))
+}
+
+async fn send(
+    sender: Sender,
+    request: hyper::Request<Full<bytes::Bytes>>,
+) -> hyper::Result<hyper::Response<Incoming>> {
+    match sender {
+        Sender::Http1(mut sender) => {
+            sender.ready().await?;
+            sender.send_request(request).await
+        }
+        Sender::Http2(mut sender) => {
+            sender.ready().await?;
+            sender.send_request(request).await
+        }
+    }
+}
+
+/// The HTTP request for one attempt: origin-form with `host` for HTTP/1.1,
+/// the absolute URL for HTTP/2 (which carries it in pseudo-headers).
+fn build(
+    request: &Request,
+    last_id: Option<&HeaderValue>,
+    h2: bool,
+) -> hyper::Request<Full<bytes::Bytes>> {
+    let url = &request.url;
+    let mut headers = HeaderMap::with_capacity(request.headers.len() + 4);
+    let uri = if h2 {
+        let mut absolute = url.clone();
+        absolute.set_fragment(None);
+        absolute.to_string()
+    } else {
+        if let Ok(host) = HeaderValue::from_str(&host_header(url)) {
+            headers.insert(header::HOST, host);
+        }
+        origin_form(url)
+    };
+    if !request.headers.contains_key(header::ACCEPT) {
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
+    }
+    if !request.headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    for (name, value) in &request.headers {
+        headers.append(name, value.clone());
+    }
+    if let Some(id) = last_id {
+        headers.insert("last-event-id", id.clone());
+    }
+    let mut http_request = hyper::Request::new(Full::new(request.body.clone()));
+    *http_request.method_mut() = request.method.clone();
+    *http_request.version_mut() = if h2 {
+        Version::HTTP_2
+    } else {
+        Version::HTTP_11
+    };
+    *http_request.headers_mut() = headers;
+    if let Ok(uri) = uri.parse() {
+        *http_request.uri_mut() = uri;
+    }
+    http_request
+}
+
+fn host_header(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+fn origin_form(url: &url::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}

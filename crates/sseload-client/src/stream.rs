@@ -1,0 +1,358 @@
+//! [`EventStream`]: the reconnecting state machine, and the [`Item`]s it yields.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue, StatusCode, Version};
+use http_body::Body as _;
+use hyper::body::Incoming;
+use sseload_proto::{Event, Parser};
+use tokio::time::{Instant, Sleep};
+use url::Url;
+
+use crate::backoff;
+use crate::client::Client;
+use crate::error::Error;
+use crate::open::{self, Attempt};
+use crate::request::Request;
+
+/// The timing points of one successful connection attempt.
+///
+/// All come from `tokio::time::Instant`, so paused-time tests see them too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// The attempt started connecting (before DNS and TCP).
+    pub connect_started: Instant,
+    /// TCP (and TLS) were established.
+    pub connected: Instant,
+    /// The request was written: the last write to the socket before the response head.
+    pub request_written: Instant,
+    /// The response head was received.
+    pub headers_received: Instant,
+}
+
+/// A stream that opened: its response head and timing.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The status (always 200).
+    pub status: StatusCode,
+    /// The HTTP version spoken.
+    pub version: Version,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The URL that answered, after any redirects (later reconnects go there too).
+    pub url: Url,
+    /// When each step of the attempt happened.
+    pub timing: Timing,
+}
+
+/// A reconnect the stream is about to make.
+#[derive(Debug)]
+pub struct Reconnecting {
+    /// Reconnection attempts in a row since the stream last opened, this one included.
+    pub attempt: u32,
+    /// How long the stream waits before connecting again.
+    pub delay: Duration,
+    /// Why the connection was lost or refused.
+    pub cause: Error,
+    /// When the loss was noticed.
+    pub lost_at: Instant,
+}
+
+/// Why a stream ended without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Closed {
+    /// The server answered 204 No Content: "do not reconnect".
+    NoContent,
+    /// The body ended and reconnecting was not allowed ([`Reconnect::Never`](crate::Reconnect::Never)
+    /// or the attempts were used up).
+    Ended,
+}
+
+/// What an [`EventStream`] yields.
+///
+/// Every stream ends with exactly one [`Item::Closed`] or [`Item::Error`],
+/// then `None`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Item {
+    /// A connection opened (200 with `text/event-stream`).
+    Opened(Box<Opened>),
+    /// An event was dispatched; `at` is when the chunk that completed it arrived.
+    Event {
+        /// The event.
+        event: Event,
+        /// When the body chunk holding its final blank line was read.
+        at: Instant,
+    },
+    /// A comment line (only when the request asked for comments).
+    Comment {
+        /// The comment, without the colon and one leading space.
+        text: String,
+        /// When the body chunk holding it was read.
+        at: Instant,
+    },
+    /// The connection was lost or refused; the stream reconnects after `delay`.
+    Reconnecting(Box<Reconnecting>),
+    /// The stream ended for good, without an error.
+    Closed(Closed),
+    /// The stream ended for good with this error.
+    Error(Error),
+}
+
+type Connecting = Pin<Box<dyn Future<Output = (Request, Attempt)> + Send>>;
+
+enum State {
+    Connecting(Connecting),
+    Streaming(Incoming),
+    Waiting,
+    Done,
+}
+
+/// One reconnecting event stream: a [`futures_core::Stream`] of [`Item`]s.
+///
+/// It owns no task or timer of its own beyond one reusable [`Sleep`] (for the
+/// reconnection delay and the idle timeout); the connection is driven by the
+/// task hyper needs. Dropping it closes the connection.
+pub struct EventStream {
+    client: Client,
+    /// The request; `None` while an attempt owns it.
+    request: Option<Request>,
+    parser: Parser,
+    state: State,
+    queue: VecDeque<Item>,
+    attempt: u32,
+    timer: Option<Pin<Box<Sleep>>>,
+    /// When the last body bytes arrived (for the idle timeout).
+    last_data: Instant,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("request", &self.request)
+            .field("last_event_id", &self.parser.last_event_id())
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventStream {
+    pub(crate) fn new(client: Client, request: Request) -> Self {
+        let parser = Parser::new()
+            .with_limits(client.inner.limits)
+            .with_comments(request.comments)
+            .with_last_event_id(&request.last_event_id);
+        let mut stream = Self {
+            client,
+            request: Some(request),
+            parser,
+            state: State::Done,
+            queue: VecDeque::new(),
+            attempt: 0,
+            timer: None,
+            last_data: Instant::now(),
+        };
+        stream.connect();
+        stream
+    }
+
+    /// The last event id: what the next reconnect sends as `Last-Event-ID`.
+    pub fn last_event_id(&self) -> &str {
+        self.parser.last_event_id()
+    }
+
+    /// The current reconnection time (the server's `retry`, or the default).
+    pub fn reconnection_time(&self) -> Duration {
+        self.parser
+            .reconnection_time()
+            .unwrap_or(self.client.inner.backoff.default_retry)
+    }
+
+    fn connect(&mut self) {
+        let Some(request) = self.request.take() else {
+            return;
+        };
+        let last_id = Some(self.parser.last_event_id())
+            .filter(|id| !id.is_empty())
+            .and_then(|id| HeaderValue::from_bytes(id.as_bytes()).ok());
+        let attempt = open::attempt(self.client.clone(), request, last_id);
+        self.state = State::Connecting(Box::pin(attempt));
+    }
+
+    /// Moves the state machine one step; items go to the queue.
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match &mut self.state {
+            State::Connecting(attempt) => {
+                let (request, outcome) = std::task::ready!(attempt.as_mut().poll(cx));
+                self.request = Some(request);
+                self.on_attempt(outcome);
+            }
+            State::Streaming(_) => return self.poll_body(cx),
+            State::Waiting => {
+                if let Some(timer) = &mut self.timer {
+                    std::task::ready!(timer.as_mut().poll(cx));
+                }
+                self.connect();
+            }
+            State::Done => {}
+        }
+        Poll::Ready(())
+    }
+
+    fn on_attempt(&mut self, outcome: Attempt) {
+        match outcome {
+            Attempt::Opened(opened, body) => {
+                self.attempt = 0;
+                self.last_data = opened.timing.headers_received;
+                if let Some(idle) = self.client.inner.idle_timeout {
+                    self.arm(self.last_data + idle);
+                }
+                self.state = State::Streaming(body);
+                self.queue.push_back(Item::Opened(opened));
+            }
+            Attempt::NoContent => self.finish(Item::Closed(Closed::NoContent)),
+            Attempt::Retry(cause, retry_after) => self.reconnect(cause, retry_after),
+            Attempt::Fatal(err) => self.finish(Item::Error(err)),
+        }
+    }
+
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let State::Streaming(body) = &mut self.state else {
+            return Poll::Ready(());
+        };
+        match Pin::new(body).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    self.on_chunk(&data);
+                }
+            }
+            Poll::Ready(Some(Err(err))) => self.lose(self.http_error(err)),
+            Poll::Ready(None) => self.lose(Error::Ended),
+            Poll::Pending => return self.poll_idle(cx),
+        }
+        Poll::Ready(())
+    }
+
+    /// Parses one body chunk: the clock is read once and stamps every item in
+    /// it; the chunk's bytes are copied out, never kept (they pin hyper's buffer).
+    fn on_chunk(&mut self, chunk: &[u8]) {
+        let at = Instant::now();
+        self.last_data = at;
+        let queue = &mut self.queue;
+        let fed = self.parser.feed(chunk, |item| match item {
+            sseload_proto::Item::Event(event) => queue.push_back(Item::Event { event, at }),
+            sseload_proto::Item::Comment(text) => queue.push_back(Item::Comment { text, at }),
+            _ => {}
+        });
+        if let Err(err) = fed {
+            self.lose(Error::Parse(err));
+        }
+    }
+
+    /// The idle timer fires at most once per idle period: data arriving
+    /// meanwhile only moves `last_data`, and the timer is pushed back when it fires.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let (Some(idle), Some(timer)) = (self.client.inner.idle_timeout, &mut self.timer) else {
+            return Poll::Pending;
+        };
+        std::task::ready!(timer.as_mut().poll(cx));
+        let due = self.last_data + idle;
+        if due > timer.deadline() {
+            timer.as_mut().reset(due);
+            return self.poll_idle(cx);
+        }
+        let authority = self
+            .request
+            .as_ref()
+            .map(Request::authority)
+            .unwrap_or_default();
+        self.lose(Error::IdleTimeout {
+            authority,
+            after: idle,
+        });
+        Poll::Ready(())
+    }
+
+    fn http_error(&self, err: hyper::Error) -> Error {
+        Error::Http {
+            authority: self
+                .request
+                .as_ref()
+                .map(Request::authority)
+                .unwrap_or_default(),
+            source: Box::new(err),
+        }
+    }
+
+    /// The open stream was lost: the parser drops the partial event, and the
+    /// stream reconnects (or ends, when no attempt is left).
+    fn lose(&mut self, cause: Error) {
+        self.state = State::Waiting;
+        self.parser.end_of_stream();
+        self.reconnect(cause, None);
+    }
+
+    fn reconnect(&mut self, cause: Error, retry_after: Option<Duration>) {
+        let attempt = self.attempt + 1;
+        if !self.client.inner.reconnect.allows(attempt) {
+            let last = match cause {
+                Error::Ended => Item::Closed(Closed::Ended),
+                cause => Item::Error(cause),
+            };
+            self.finish(last);
+            return;
+        }
+        self.attempt = attempt;
+        let delay = retry_after.unwrap_or_else(|| {
+            backoff::delay(
+                &self.client.inner.backoff,
+                self.reconnection_time(),
+                attempt,
+            )
+        });
+        let lost_at = Instant::now();
+        self.arm(lost_at + delay);
+        self.state = State::Waiting;
+        self.queue
+            .push_back(Item::Reconnecting(Box::new(Reconnecting {
+                attempt,
+                delay,
+                cause,
+                lost_at,
+            })));
+    }
+
+    fn finish(&mut self, last: Item) {
+        self.state = State::Done;
+        self.queue.push_back(last);
+    }
+
+    fn arm(&mut self, deadline: Instant) {
+        match &mut self.timer {
+            Some(timer) => timer.as_mut().reset(deadline),
+            None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+    }
+}
+
+impl futures_core::Stream for EventStream {
+    type Item = Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.queue.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            if matches!(this.state, State::Done) {
+                return Poll::Ready(None);
+            }
+            std::task::ready!(this.step(cx));
+        }
+    }
+}
