@@ -1,0 +1,541 @@
+//! The hub: topics, their replay rings and their subscribers, behind one lock.
+//!
+//! One mutex guards every topic. Publishing takes it to assign ids from one
+//! hub-wide sequence, append to the ring and hand the encoded bytes to every
+//! subscriber's bounded queue; subscribing takes it to collect the replay and
+//! register the queue. Because both happen under the same lock, a resuming
+//! subscriber sees every event after its `Last-Event-ID` exactly once, even
+//! while events are being published, and a stream over several topics gets
+//! their events in one global order. Publishing does no I/O under the lock:
+//! `try_send` into a queue either succeeds at once or finds the queue full.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use sseload_proto::EventBuilder;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+use crate::error::{PublishError, SubscribeError};
+use crate::metrics::Counters;
+use crate::replay::{self, Resume};
+
+/// The longest topic name accepted, in bytes.
+pub const MAX_TOPIC_LEN: usize = 128;
+
+/// What travels through a subscriber's queue.
+#[derive(Debug, Clone)]
+pub(crate) enum Msg {
+    /// An encoded event (counts as delivered).
+    Event(Bytes),
+    /// Encoded bytes that are not an event, such as the `retry` hint.
+    Control(Bytes),
+    /// A keep-alive comment.
+    Heartbeat,
+}
+
+/// One event to publish: its data, and optionally its type and id.
+///
+/// ```
+/// use sseload_server::NewEvent;
+///
+/// let event = NewEvent::new("{\"price\":1.5}").event("price");
+/// assert_eq!(event.data(), "{\"price\":1.5}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    event: Option<String>,
+    data: String,
+    id: Option<String>,
+}
+
+impl NewEvent {
+    /// An event of the default type (`message`) carrying `data`.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            event: None,
+            data: data.into(),
+            id: None,
+        }
+    }
+
+    /// Sets the event type.
+    #[must_use]
+    pub fn event(mut self, event: impl Into<String>) -> Self {
+        self.event = Some(event.into());
+        self
+    }
+
+    /// Sets the id instead of letting the hub assign the next number.
+    #[must_use]
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The data.
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+}
+
+/// An event kept in a topic's replay ring.
+#[derive(Debug)]
+pub(crate) struct Stored {
+    /// Position in the hub-wide sequence; also the id unless `custom_id` is set.
+    pub(crate) seq: u64,
+    pub(crate) custom_id: Option<Box<str>>,
+    pub(crate) event_type: Option<Box<str>>,
+    pub(crate) bytes: Bytes,
+}
+
+impl Stored {
+    /// Whether this event's id is `id` (`numeric` is `id` parsed, if it parses).
+    pub(crate) fn has_id(&self, id: &str, numeric: Option<u64>) -> bool {
+        match &self.custom_id {
+            Some(custom) => **custom == *id,
+            None => numeric == Some(self.seq),
+        }
+    }
+}
+
+/// A registered subscriber of one or more topics.
+#[derive(Debug)]
+struct Member {
+    tx: mpsc::Sender<Msg>,
+    types: Option<Arc<[Box<str>]>>,
+    topics: Arc<[Arc<str>]>,
+}
+
+/// Whether an event type passes an optional type filter.
+pub(crate) fn type_matches(types: Option<&[Box<str>]>, event_type: Option<&str>) -> bool {
+    let event_type = event_type.unwrap_or(sseload_proto::DEFAULT_EVENT_TYPE);
+    types.is_none_or(|types| types.iter().any(|t| **t == *event_type))
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Topic {
+    pub(crate) ring: VecDeque<Stored>,
+    /// The sequence number of the newest event no longer in the ring.
+    pub(crate) evicted_through: u64,
+    members: HashMap<u64, Member>,
+    pub(crate) published: u64,
+    pub(crate) last_data: Option<Arc<str>>,
+    closed: bool,
+}
+
+impl Topic {
+    pub(crate) fn subscribers(&self) -> usize {
+        self.members.len()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// The last sequence number assigned.
+    pub(crate) seq: u64,
+    next_member: u64,
+    pub(crate) topics: HashMap<Arc<str>, Topic>,
+    shut: bool,
+}
+
+/// Sizes the hub works with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) replay: usize,
+    pub(crate) queue: usize,
+    pub(crate) max_topics: usize,
+}
+
+/// The broadcast hub: publish to topics, subscribe to them, close them.
+///
+/// Cheap to clone; all clones share the same topics. Get it from
+/// [`RunningServer::hub`](crate::RunningServer::hub) to publish in-process.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    state: Mutex<State>,
+    limits: Limits,
+    counters: Arc<Counters>,
+}
+
+/// What a subscriber asks for.
+#[derive(Debug)]
+pub(crate) struct SubscribeRequest<'a> {
+    pub(crate) topics: Vec<Arc<str>>,
+    pub(crate) types: Option<Arc<[Box<str>]>>,
+    pub(crate) last_event_id: Option<&'a str>,
+}
+
+/// A registered subscription: what to send first, then the live queue.
+#[derive(Debug)]
+pub(crate) struct Subscription {
+    /// The gap notice (if any) and the replayed events, in order.
+    pub(crate) prelude: Vec<Msg>,
+    /// The data of the newest event of each topic, in request order (`None` if none yet).
+    pub(crate) latest: Vec<Option<Arc<str>>>,
+    pub(crate) rx: mpsc::Receiver<Msg>,
+    pub(crate) guard: MemberGuard,
+}
+
+/// Removes the subscriber from its topics when the stream is dropped.
+#[derive(Debug)]
+pub(crate) struct MemberGuard {
+    hub: Hub,
+    id: u64,
+    topics: Arc<[Arc<str>]>,
+}
+
+impl Drop for MemberGuard {
+    fn drop(&mut self) {
+        let mut state = self.hub.lock();
+        remove_member(&mut state, self.id, &self.topics);
+    }
+}
+
+fn remove_member(state: &mut State, id: u64, topics: &[Arc<str>]) {
+    for name in topics {
+        if let Some(topic) = state.topics.get_mut(name) {
+            topic.members.remove(&id);
+        }
+    }
+}
+
+/// Checks a topic name: 1 to [`MAX_TOPIC_LEN`] bytes of ASCII letters, digits, `-`, `_`, `.`.
+pub(crate) fn validate_topic(name: &str) -> Result<(), String> {
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.len() > MAX_TOPIC_LEN || !name.chars().all(valid_char) {
+        return Err(name.to_owned());
+    }
+    Ok(())
+}
+
+impl Hub {
+    pub(crate) fn new(limits: Limits, counters: Arc<Counters>) -> Self {
+        let inner = Inner {
+            state: Mutex::new(State::default()),
+            limits,
+            counters,
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-updated in a
+        // way that matters more than stopping the server would, so keep serving.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.inner.counters
+    }
+
+    /// Publishes events to `topic`, creating it if needed; returns the ids, in order.
+    ///
+    /// Ids the publisher did not set are numbers from one hub-wide sequence,
+    /// so they strictly increase within every topic. The batch is all or
+    /// nothing: an event that cannot be encoded refuses the whole batch.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError`] for an invalid topic name, a closed topic, an event
+    /// that cannot be encoded, an empty id, the topic limit, or a hub that is
+    /// shutting down.
+    pub fn publish(&self, topic: &str, events: &[NewEvent]) -> Result<Vec<String>, PublishError> {
+        validate_topic(topic).map_err(PublishError::InvalidTopic)?;
+        events
+            .iter()
+            .enumerate()
+            .try_for_each(|(index, event)| check_event(index, event))?;
+        let mut state = self.lock();
+        if state.shut {
+            return Err(PublishError::ShuttingDown);
+        }
+        self.topic_mut(&mut state, topic)
+            .map_err(|err| err.into_publish(topic))?;
+        let ids = events
+            .iter()
+            .map(|event| self.publish_one(&mut state, topic, event))
+            .collect();
+        Ok(ids)
+    }
+
+    fn publish_one(&self, state: &mut State, name: &str, event: &NewEvent) -> String {
+        state.seq += 1;
+        let seq = state.seq;
+        let id = event.id.clone().unwrap_or_else(|| seq.to_string());
+        let mut builder = EventBuilder::new()
+            .id(id.as_str())
+            .data(event.data.as_str());
+        if let Some(event_type) = &event.event {
+            builder = builder.event(event_type.as_str());
+        }
+        // check_event already refused what the encoder refuses.
+        let bytes = builder.encode().unwrap_or_default();
+        let stored = Stored {
+            seq,
+            custom_id: event.id.as_deref().map(Box::from),
+            event_type: event.event.as_deref().map(Box::from),
+            bytes,
+        };
+        let dropped = self.deliver(state, name, stored, Arc::from(event.data.as_str()));
+        for (member, topics) in dropped {
+            remove_member(state, member, &topics);
+        }
+        id
+    }
+
+    /// Hands an event to the topic's subscribers and its ring; returns the
+    /// subscribers that must be removed from their other topics too.
+    fn deliver(
+        &self,
+        state: &mut State,
+        name: &str,
+        stored: Stored,
+        data: Arc<str>,
+    ) -> Vec<(u64, Arc<[Arc<str>]>)> {
+        let counters = &self.inner.counters;
+        let replay = self.inner.limits.replay;
+        let Some(topic) = state.topics.get_mut(name) else {
+            return Vec::new();
+        };
+        let mut removed = Vec::new();
+        topic.members.retain(|id, member| {
+            if !type_matches(member.types.as_deref(), stored.event_type.as_deref()) {
+                return true;
+            }
+            match member.tx.try_send(Msg::Event(stored.bytes.clone())) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    removed.push((*id, Arc::clone(&member.topics)));
+                    false
+                }
+                Err(TrySendError::Closed(_)) => {
+                    removed.push((*id, Arc::clone(&member.topics)));
+                    false
+                }
+            }
+        });
+        topic.published += 1;
+        topic.last_data = Some(data);
+        counters.published.fetch_add(1, Ordering::Relaxed);
+        push_ring(topic, stored, replay);
+        removed
+    }
+
+    /// Gets a topic, creating it when there is room.
+    fn topic_mut<'s>(&self, state: &'s mut State, name: &str) -> Result<&'s mut Topic, TopicError> {
+        if !state.topics.contains_key(name) {
+            if state.topics.len() >= self.inner.limits.max_topics {
+                return Err(TopicError::TooMany(self.inner.limits.max_topics));
+            }
+            state.topics.insert(Arc::from(name), Topic::default());
+        }
+        let topic = state.topics.get_mut(name).ok_or(TopicError::TooMany(0))?;
+        if topic.closed {
+            return Err(TopicError::Closed);
+        }
+        Ok(topic)
+    }
+
+    /// Registers a subscriber and collects what it must be sent first.
+    pub(crate) fn subscribe(
+        &self,
+        request: SubscribeRequest<'_>,
+    ) -> Result<Subscription, SubscribeError> {
+        let mut state = self.lock();
+        if state.shut {
+            return Err(SubscribeError::ShuttingDown);
+        }
+        for name in &request.topics {
+            self.topic_mut(&mut state, name)
+                .map_err(|err| err.into_subscribe(name))?;
+        }
+        let resume = request
+            .last_event_id
+            .map(|id| replay::resolve(&state, &request.topics, id));
+        let prelude = replay::prelude(&state, &request, resume.as_ref());
+        let counters = &self.inner.counters;
+        let replayed = prelude
+            .iter()
+            .filter(|msg| matches!(msg, Msg::Event(_)))
+            .count();
+        counters
+            .replayed
+            .fetch_add(replayed as u64, Ordering::Relaxed);
+        if matches!(resume, Some(Resume::After(_) | Resume::Unknown)) {
+            counters.resumes.fetch_add(1, Ordering::Relaxed);
+        }
+        let latest = request
+            .topics
+            .iter()
+            .map(|name| state.topics[name].last_data.clone())
+            .collect();
+        let (tx, rx) = mpsc::channel(self.inner.limits.queue);
+        let guard = self.register(&mut state, &tx, request);
+        Ok(Subscription {
+            prelude,
+            latest,
+            rx,
+            guard,
+        })
+    }
+
+    fn register(
+        &self,
+        state: &mut State,
+        tx: &mpsc::Sender<Msg>,
+        request: SubscribeRequest<'_>,
+    ) -> MemberGuard {
+        state.next_member += 1;
+        let id = state.next_member;
+        let topics: Arc<[Arc<str>]> = request.topics.into();
+        for name in topics.iter() {
+            let member = Member {
+                tx: tx.clone(),
+                types: request.types.clone(),
+                topics: Arc::clone(&topics),
+            };
+            if let Some(topic) = state.topics.get_mut(name) {
+                topic.members.insert(id, member);
+            }
+        }
+        MemberGuard {
+            hub: self.clone(),
+            id,
+            topics,
+        }
+    }
+
+    /// Closes a topic: its streams end, and later subscribers get `204 No Content`.
+    ///
+    /// Returns whether the topic was open. A stream over several topics ends
+    /// when any of them closes. Closing is permanent for the life of the hub.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::InvalidTopic`] for an invalid name.
+    pub fn close_topic(&self, name: &str) -> Result<bool, PublishError> {
+        validate_topic(name).map_err(PublishError::InvalidTopic)?;
+        let mut state = self.lock();
+        let topic = state.topics.entry(Arc::from(name)).or_default();
+        let was_open = !topic.closed;
+        topic.closed = true;
+        topic.ring.clear();
+        let members: Vec<_> = topic
+            .members
+            .drain()
+            .map(|(id, m)| (id, m.topics))
+            .collect();
+        for (id, topics) in members {
+            remove_member(&mut state, id, &topics);
+        }
+        Ok(was_open)
+    }
+
+    /// The number of subscribers of a topic (0 for a topic never seen).
+    pub fn subscribers(&self, topic: &str) -> usize {
+        self.lock().topics.get(topic).map_or(0, |t| t.members.len())
+    }
+
+    /// Sends a keep-alive comment to every subscriber whose queue has room.
+    pub(crate) fn heartbeat(&self) {
+        let state = self.lock();
+        for topic in state.topics.values() {
+            for member in topic.members.values() {
+                // A full queue already has bytes on their way; a closed one is
+                // removed by its stream's guard.
+                let _ = member.tx.try_send(Msg::Heartbeat);
+            }
+        }
+    }
+
+    /// Ends the given subscriber's stream (after what is already queued).
+    pub(crate) fn expire(&self, id: u64, topics: &[Arc<str>]) {
+        remove_member(&mut self.lock(), id, topics);
+    }
+
+    /// Stops the hub: refuses new publishes and subscribers and ends every stream.
+    pub(crate) fn shut_down(&self) {
+        let mut state = self.lock();
+        state.shut = true;
+        for topic in state.topics.values_mut() {
+            topic.members.clear();
+        }
+    }
+}
+
+impl MemberGuard {
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn topics(&self) -> &Arc<[Arc<str>]> {
+        &self.topics
+    }
+}
+
+fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
+    if replay == 0 {
+        topic.evicted_through = stored.seq;
+        return;
+    }
+    topic.ring.push_back(stored);
+    if topic.ring.len() > replay
+        && let Some(old) = topic.ring.pop_front()
+    {
+        topic.evicted_through = old.seq;
+    }
+}
+
+/// Refuses, before any id is assigned, what the encoder would refuse.
+fn check_event(index: usize, event: &NewEvent) -> Result<(), PublishError> {
+    if event.id.as_deref() == Some("") {
+        return Err(PublishError::EmptyId { index });
+    }
+    let mut probe = EventBuilder::new();
+    if let Some(event_type) = &event.event {
+        probe = probe.event(event_type.as_str());
+    }
+    if let Some(id) = &event.id {
+        probe = probe.id(id.as_str());
+    }
+    probe
+        .encode()
+        .map(drop)
+        .map_err(|source| PublishError::Encode { index, source })
+}
+
+/// Why a topic could not be used.
+#[derive(Debug)]
+enum TopicError {
+    TooMany(usize),
+    Closed,
+}
+
+impl TopicError {
+    fn into_publish(self, name: &str) -> PublishError {
+        match self {
+            Self::TooMany(limit) => PublishError::TooManyTopics(limit),
+            Self::Closed => PublishError::Closed(name.to_owned()),
+        }
+    }
+
+    fn into_subscribe(self, name: &str) -> SubscribeError {
+        match self {
+            Self::TooMany(limit) => SubscribeError::TooManyTopics(limit),
+            Self::Closed => SubscribeError::Closed(name.to_owned()),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The response body of every event stream: queued messages out, fault knobs applied.
+//!
+//! A stream first sends its prelude (the `retry` hint, a snapshot, a gap
+//! notice, replayed events), then whatever arrives in its queue. It ends
+//! cleanly when every sender of the queue is gone: the hub removed the
+//! subscriber (lifetime over, topic closed, queue overflow, shutdown) or a
+//! per-request producer finished. No timer is armed per stream unless a
+//! fault knob asks for one.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame};
+use tokio::sync::mpsc;
+use tokio::time::Sleep;
+
+use crate::error::StreamError;
+use crate::hub::{MemberGuard, Msg};
+use crate::metrics::Counters;
+
+/// What polling a body gives.
+type Polled = Poll<Option<Result<Frame<Bytes>, StreamError>>>;
+
+/// The fault knobs in force for one stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct StreamFaults {
+    pub(crate) delay: Option<Duration>,
+    pub(crate) drop_after: Option<u64>,
+    pub(crate) stall_after: Option<u64>,
+    pub(crate) stall_for: Duration,
+}
+
+/// Per-stream fault state; boxed so streams without faults stay small.
+#[derive(Debug)]
+struct FaultRun {
+    knobs: StreamFaults,
+    delay: Option<Pin<Box<Sleep>>>,
+    stall: Option<Pin<Box<Sleep>>>,
+    dropping: bool,
+}
+
+/// An event stream body.
+#[derive(Debug)]
+pub(crate) struct EventStream {
+    prelude: VecDeque<Msg>,
+    live: mpsc::Receiver<Msg>,
+    counters: Arc<Counters>,
+    faults: Option<Box<FaultRun>>,
+    sent: u64,
+    _guard: Option<MemberGuard>,
+}
+
+impl EventStream {
+    pub(crate) fn new(
+        prelude: Vec<Msg>,
+        live: mpsc::Receiver<Msg>,
+        counters: Arc<Counters>,
+    ) -> Self {
+        Self {
+            prelude: prelude.into(),
+            live,
+            counters,
+            faults: None,
+            sent: 0,
+            _guard: None,
+        }
+    }
+
+    /// Keeps the hub membership alive as long as the stream.
+    pub(crate) fn with_guard(mut self, guard: MemberGuard) -> Self {
+        self._guard = Some(guard);
+        self
+    }
+
+    pub(crate) fn with_faults(mut self, knobs: StreamFaults) -> Self {
+        if knobs != StreamFaults::default() {
+            let delay = knobs.delay.map(|d| Box::pin(tokio::time::sleep(d)));
+            self.faults = Some(Box::new(FaultRun {
+                knobs,
+                delay,
+                stall: None,
+                dropping: false,
+            }));
+        }
+        self
+    }
+
+    fn next_msg(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg>> {
+        match self.prelude.pop_front() {
+            Some(msg) => Poll::Ready(Some(msg)),
+            None => self.live.poll_recv(cx),
+        }
+    }
+
+    fn frame(&mut self, msg: Msg) -> Frame<Bytes> {
+        let bytes = match msg {
+            Msg::Event(bytes) => {
+                self.sent += 1;
+                self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                bytes
+            }
+            Msg::Control(bytes) => bytes,
+            Msg::Heartbeat => Bytes::from_static(sseload_proto::KEEP_ALIVE),
+        };
+        Frame::data(bytes)
+    }
+
+    /// Applies the fault knobs; `Some` is what to answer instead of the next message.
+    fn poll_faults(&mut self, cx: &mut Context<'_>) -> Option<Polled> {
+        let sent = self.sent;
+        let run = self.faults.as_mut()?;
+        if let Some(delay) = &mut run.delay {
+            if delay.as_mut().poll(cx).is_pending() {
+                return Some(Poll::Pending);
+            }
+            run.delay = None;
+        }
+        if run.knobs.drop_after.is_some_and(|n| sent >= n) {
+            return Some(drop_connection(run, cx, sent));
+        }
+        if run.stall.is_none() && run.knobs.stall_after.is_some_and(|n| sent >= n) {
+            run.stall = Some(Box::pin(tokio::time::sleep(run.knobs.stall_for)));
+        }
+        let stall = run.stall.as_mut()?;
+        Some(poll_stall(
+            stall.as_mut(),
+            &mut self.prelude,
+            &mut self.live,
+            cx,
+        ))
+    }
+}
+
+/// Cuts the connection, after one `Pending` so that hyper flushes what was written.
+fn drop_connection(run: &mut FaultRun, cx: &mut Context<'_>, sent: u64) -> Polled {
+    if run.dropping {
+        return Poll::Ready(Some(Err(StreamError::Dropped(sent))));
+    }
+    run.dropping = true;
+    cx.waker().wake_by_ref();
+    Poll::Pending
+}
+
+/// Sends nothing until the stall is over, then ends the stream. Queued
+/// messages are discarded (a resuming client gets them back by replay);
+/// the queue is still polled so that a shutdown ends the stream at once.
+fn poll_stall(
+    stall: Pin<&mut Sleep>,
+    prelude: &mut VecDeque<Msg>,
+    live: &mut mpsc::Receiver<Msg>,
+    cx: &mut Context<'_>,
+) -> Polled {
+    if stall.poll(cx).is_ready() {
+        return Poll::Ready(None);
+    }
+    prelude.clear();
+    loop {
+        match live.poll_recv(cx) {
+            Poll::Ready(Some(_)) => {}
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+}
+
+impl Body for EventStream {
+    type Data = Bytes;
+    type Error = StreamError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Polled {
+        let this = &mut *self;
+        if let Some(answer) = this.poll_faults(cx) {
+            return answer;
+        }
+        match this.next_msg(cx) {
+            Poll::Ready(Some(msg)) => Poll::Ready(Some(Ok(this.frame(msg)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

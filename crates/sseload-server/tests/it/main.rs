@@ -1,0 +1,16 @@
+//! Integration tests of the server, with real connections on 127.0.0.1.
+
+/// Headless Chromium's EventSource against the server.
+mod browser;
+/// The stock, clock and LLM feeds, and the demo page.
+mod demo;
+/// The fault knobs.
+mod faults;
+/// Fan-out, resume with Last-Event-ID, slow subscribers, closed topics, filters.
+mod hub;
+/// Heartbeats, stream lifetime and shutdown, under paused time where timing matters.
+mod lifecycle;
+/// Bearer tokens, the body limit, the connection limit, publish errors.
+mod limits;
+/// Starting servers, reading streams.
+mod support;
