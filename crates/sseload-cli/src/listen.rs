@@ -1,14 +1,411 @@
-//! `sseload listen URL` (being written by the client work).
+//! `sseload listen URL`: curl for SSE.
+//!
+//! The flags are read into [`Args`] as given, resolved once into a client
+//! builder and a request (every bad value is refused here, naming it), and
+//! then each [`Item`] of the stream is printed as it arrives.
+
+use std::io::{self, Write};
+use std::num::NonZeroU64;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use futures_util::StreamExt;
+use http::{HeaderName, HeaderValue, Method};
+use sseload_client::{
+    Builder, Client, Closed, Event, EventStream, HttpVersion, Item, Opened, Policy, Reconnect,
+    Reconnecting, Request,
+};
 
 use crate::ExitStatus;
 
 /// Options of `sseload listen`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The stream's URL.
+    /// The stream's URL (http or https).
     url: String,
+    /// The request method [default: GET, or POST with --data].
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A request header, as 'Name: value' (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// The request body, or @FILE to send a file's contents.
+    #[arg(short = 'd', long = "data", value_name = "BODY|@FILE")]
+    data: Option<String>,
+    /// Start from this last event id (sent as Last-Event-ID).
+    #[arg(long, value_name = "ID")]
+    last_event_id: Option<String>,
+    /// Stop (exit 0) after this many events.
+    #[arg(long, value_name = "N")]
+    max_events: Option<NonZeroU64>,
+    /// Stop (exit 0) after this long, like 10s, 500ms, 2m or 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Duration>,
+    /// Do not reconnect: the first loss ends the command.
+    #[arg(long)]
+    no_reconnect: bool,
+    /// How statuses are treated: `default` retries 5xx and 429; `browser`
+    /// ends on every non-200, as browsers do.
+    #[arg(long, value_enum, default_value_t = RetryPolicy::Default)]
+    retry_policy: RetryPolicy,
+    /// Also print comment lines (heartbeats).
+    #[arg(long)]
+    comments: bool,
+    /// Print one JSON object per line: type, data, id and retry.
+    #[arg(long)]
+    json: bool,
+    /// Report the connection lifecycle on stderr.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Speak HTTP/2 without negotiating it (cleartext h2c; ALPN h2 only over TLS).
+    #[arg(long)]
+    http2_prior_knowledge: bool,
+    /// Accept any TLS certificate (for self-signed test targets).
+    #[arg(short = 'k', long)]
+    insecure: bool,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+}
+
+/// `--retry-policy` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RetryPolicy {
+    Default,
+    Browser,
+}
+
+/// What the flags resolve to.
+struct Settings {
+    client: Builder,
+    request: Request,
+    max_events: Option<NonZeroU64>,
+    timeout: Option<Duration>,
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`sseload listen {}` is not built yet", args.url)
+    let mut printer = Printer::new(args.json, args.verbose);
+    let settings = resolve(&args)?;
+    let client = settings.client.build()?;
+    printer.note(&format!(
+        "{} {}",
+        settings.request.method(),
+        settings.request.url()
+    ))?;
+    let listening = listen(&client, settings.request, settings.max_events, &mut printer);
+    let Some(limit) = settings.timeout else {
+        return listening.await;
+    };
+    match tokio::time::timeout(limit, listening).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            printer.note(&format!(
+                "stopping: --timeout {limit:?} elapsed on {}",
+                args.url
+            ))?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+/// Prints the stream's items until it ends or `--max-events` is reached.
+async fn listen(
+    client: &Client,
+    request: Request,
+    max_events: Option<NonZeroU64>,
+    printer: &mut Printer,
+) -> anyhow::Result<ExitStatus> {
+    let url = request.url().to_string();
+    let mut stream: EventStream = client.stream(request);
+    let mut events = 0u64;
+    let mut opened = false;
+    while let Some(item) = stream.next().await {
+        match item {
+            Item::Opened(head) => {
+                opened = true;
+                printer.opened(&head)?;
+            }
+            Item::Event { event, .. } => {
+                printer.event(&event)?;
+                events += 1;
+                if max_events.is_some_and(|max| events >= max.get()) {
+                    printer.note(&format!(
+                        "stopping: {events} events received (--max-events)"
+                    ))?;
+                    return Ok(ExitStatus::Success);
+                }
+            }
+            Item::Comment { text, .. } => printer.comment(&text)?,
+            Item::Reconnecting(lost) if !opened && lost.cause.is_connect() => {
+                return Err(anyhow::Error::new(lost.cause).context(format!("cannot open {url}")));
+            }
+            Item::Reconnecting(lost) => printer.reconnecting(&lost)?,
+            Item::Closed(closed) => {
+                printer.closed(closed)?;
+                return Ok(ExitStatus::Success);
+            }
+            Item::Error(err) if err.is_connect() => {
+                return Err(anyhow::Error::new(err).context(format!("cannot open {url}")));
+            }
+            Item::Error(err) => return Err(err.into()),
+            _ => {}
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn resolve(args: &Args) -> anyhow::Result<Settings> {
+    let method = match &args.method {
+        Some(method) => Method::from_bytes(method.as_bytes())
+            .with_context(|| format!("invalid method {method:?}"))?,
+        None if args.data.is_some() => Method::POST,
+        None => Method::GET,
+    };
+    let mut request = Request::new(method, &args.url)?.comments(args.comments);
+    for header in &args.headers {
+        let (name, value) = parse_header(header)?;
+        request = request.header(name, value);
+    }
+    if let Some(data) = &args.data {
+        request = request.body(read_body(data)?);
+    }
+    if let Some(id) = &args.last_event_id {
+        request = request.last_event_id(id);
+    }
+    Ok(Settings {
+        client: client_builder(args),
+        request,
+        max_events: args.max_events,
+        timeout: args.timeout,
+    })
+}
+
+fn client_builder(args: &Args) -> Builder {
+    let mut builder = Client::builder()
+        .policy(match args.retry_policy {
+            RetryPolicy::Default => Policy::Default,
+            RetryPolicy::Browser => Policy::Browser,
+        })
+        .danger_accept_invalid_certs(args.insecure);
+    if args.no_reconnect {
+        builder = builder.reconnect(Reconnect::Never);
+    }
+    if args.http2_prior_knowledge {
+        builder = builder.http_version(HttpVersion::Http2PriorKnowledge);
+    }
+    if let Some(path) = &args.cacert {
+        builder = builder.add_root_certificates_file(path);
+    }
+    builder
+}
+
+/// `Name: value`, as curl takes it.
+fn parse_header(raw: &str) -> anyhow::Result<(HeaderName, HeaderValue)> {
+    let Some((name, value)) = raw.split_once(':') else {
+        bail!("invalid header {raw:?}: expected 'Name: value'");
+    };
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .with_context(|| format!("invalid header {raw:?}: bad name {:?}", name.trim()))?;
+    let value = HeaderValue::from_str(value.trim())
+        .with_context(|| format!("invalid header {raw:?}: bad value {:?}", value.trim()))?;
+    Ok((name, value))
+}
+
+/// `-d BODY`, or `-d @FILE` for a file's contents.
+fn read_body(data: &str) -> anyhow::Result<Vec<u8>> {
+    match data.strip_prefix('@') {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read the request body from {path:?}")),
+        None => Ok(data.as_bytes().to_vec()),
+    }
+}
+
+/// A duration with a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || {
+        format!(
+            "invalid duration {text:?}: expected a number and a unit (ms, s, m, h), like 10s or 500ms"
+        )
+    };
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(invalid)?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let seconds = match unit {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(invalid()),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
+}
+
+/// Writes events to stdout (flushed per event) and, with `-v`, the
+/// connection lifecycle to stderr.
+struct Printer {
+    json: bool,
+    verbose: bool,
+}
+
+/// One `--json` line; the field order is the documented one.
+#[derive(serde::Serialize)]
+struct JsonEvent<'a> {
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    data: &'a str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry: Option<u128>,
+}
+
+impl Printer {
+    fn new(json: bool, verbose: bool) -> Self {
+        Self { json, verbose }
+    }
+
+    fn event(&mut self, event: &Event) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        if self.json {
+            let line = JsonEvent {
+                event_type: event.event_type(),
+                data: event.data(),
+                id: event.id(),
+                retry: event.retry().map(|retry| retry.as_millis()),
+            };
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        } else {
+            write_block(&mut out, event)?;
+        }
+        out.flush()
+    }
+
+    fn comment(&mut self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        if self.json {
+            serde_json::to_writer(&mut out, &serde_json::json!({ "comment": text }))?;
+            out.write_all(b"\n")?;
+        } else {
+            writeln!(out, ": {text}")?;
+        }
+        out.flush()
+    }
+
+    fn opened(&mut self, opened: &Opened) -> io::Result<()> {
+        let timing = &opened.timing;
+        let connect = timing.connected.duration_since(timing.connect_started);
+        let response = timing
+            .headers_received
+            .duration_since(timing.request_written);
+        self.note(&format!(
+            "opened {} ({:?} {}): connect {connect:?}, response {response:?}",
+            opened.url, opened.version, opened.status
+        ))
+    }
+
+    fn reconnecting(&mut self, lost: &Reconnecting) -> io::Result<()> {
+        self.note(&format!(
+            "reconnecting in {:?} (attempt {}): {}",
+            lost.delay, lost.attempt, lost.cause
+        ))
+    }
+
+    fn closed(&mut self, closed: Closed) -> io::Result<()> {
+        match closed {
+            Closed::NoContent => self.note("closed: the server answered 204 No Content"),
+            _ => self.note("closed: the server ended the stream"),
+        }
+    }
+
+    /// A lifecycle line on stderr, only with `-v`.
+    fn note(&mut self, text: &str) -> io::Result<()> {
+        if self.verbose {
+            writeln!(io::stderr().lock(), "* {text}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The readable format: the event as a normalised SSE block (`event:` when
+/// not `message`, `id:` when not empty, `retry:` when its block had one,
+/// one `data:` line per line), then a blank line.
+fn write_block(out: &mut impl Write, event: &Event) -> io::Result<()> {
+    let mut block = String::with_capacity(event.data().len() + 32);
+    if event.event_type() != sseload_proto::DEFAULT_EVENT_TYPE {
+        block.push_str(&format!("event: {}\n", event.event_type()));
+    }
+    if !event.id().is_empty() {
+        block.push_str(&format!("id: {}\n", event.id()));
+    }
+    if let Some(retry) = event.retry() {
+        block.push_str(&format!("retry: {}\n", retry.as_millis()));
+    }
+    for line in event.data().split('\n') {
+        block.push_str("data: ");
+        block.push_str(line);
+        block.push('\n');
+    }
+    block.push('\n');
+    out.write_all(block.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_a_unit() {
+        let ms = |text| parse_duration(text).map(|d| d.as_millis());
+        assert_eq!(ms("500ms"), Ok(500));
+        assert_eq!(ms("10s"), Ok(10_000));
+        assert_eq!(ms("1.5s"), Ok(1500));
+        assert_eq!(ms("2m"), Ok(120_000));
+        assert_eq!(ms("1h"), Ok(3_600_000));
+        for bad in ["10", "s", "", "10 s", "1.2.3s", "-1s", "5d"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(
+                err.starts_with(&format!("invalid duration {bad:?}")),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn headers_are_name_colon_value() {
+        let (name, value) = parse_header("X-Token:  abc ").unwrap();
+        assert_eq!((name.as_str(), value.to_str().unwrap()), ("x-token", "abc"));
+        let err = parse_header("NoColon").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid header \"NoColon\": expected 'Name: value'"
+        );
+        let err = parse_header("Bad Name: x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid header \"Bad Name: x\": bad name \"Bad Name\""
+        );
+        let err = parse_header("X: a\u{7f}b").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid header \"X: a\\u{7f}b\": bad value"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_readable_block_normalises_the_event() {
+        let event = Event::new("tick", "one\ntwo", "7").with_retry(Duration::from_millis(1500));
+        let mut out = Vec::new();
+        write_block(&mut out, &event).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "event: tick\nid: 7\nretry: 1500\ndata: one\ndata: two\n\n"
+        );
+        let mut out = Vec::new();
+        write_block(&mut out, &Event::new("", "", "")).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "data: \n\n");
+    }
 }
