@@ -1,11 +1,269 @@
-//! `sseload serve` (being written by the server work).
+//! `sseload serve`: the broadcast hub with its demo feeds, until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sseload_server::{Demo, ErrorStatus, Faults, RunningServer, Server, ServerBuilder, Token};
 
 use crate::ExitStatus;
 
 /// Options of `sseload serve`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Events kept per topic for replay after Last-Event-ID (0: no replay).
+    #[arg(long, default_value_t = 1024)]
+    replay: usize,
+    /// Messages queued per subscriber before it is dropped as too slow.
+    #[arg(long, default_value_t = 256)]
+    queue: usize,
+    /// Heartbeat comment interval, e.g. 15s, or `off`.
+    #[arg(long, default_value = "15s", value_parser = optional_duration)]
+    heartbeat: MaybeDuration,
+    /// The `retry` hint sent when a stream opens, e.g. 3s, or `off`.
+    #[arg(long, default_value = "3s", value_parser = optional_duration)]
+    retry: MaybeDuration,
+    /// The longest a stream stays open before it ends cleanly, e.g. 5m, or `off`.
+    #[arg(long, default_value = "off", value_parser = optional_duration)]
+    lifetime: MaybeDuration,
+    /// Bearer token required to publish and close topics.
+    #[arg(long, env = "SSELOAD_PUBLISH_TOKEN", hide_env_values = true)]
+    publish_token: Option<String>,
+    /// Bearer token required to open streams.
+    #[arg(long, env = "SSELOAD_SUBSCRIBE_TOKEN", hide_env_values = true)]
+    subscribe_token: Option<String>,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: usize,
+    /// The most connections served at once; more are answered 503.
+    #[arg(long, default_value_t = 16_384)]
+    max_connections: usize,
+    /// Demo feeds to run: a comma-separated list of stocks, clock, llm, or `none`.
+    #[arg(long, default_value = "stocks,clock,llm", value_parser = demo_feeds)]
+    demo: DemoFeeds,
+    /// How often one stock price changes.
+    #[arg(long, default_value = "200ms", value_parser = duration)]
+    stock_interval: Duration,
+    /// The LLM feed's time to first token.
+    #[arg(long, default_value = "200ms", value_parser = duration)]
+    ttft: Duration,
+    /// The LLM feed's delay between tokens.
+    #[arg(long, default_value = "20ms", value_parser = duration)]
+    itl: Duration,
+    /// Fault: wait this long before the first byte of each stream.
+    #[arg(long, value_parser = duration, help_heading = "Faults (off by default; query parameters override them)")]
+    delay: Option<Duration>,
+    /// Fault: cut each stream's connection after this many events.
+    #[arg(
+        long,
+        help_heading = "Faults (off by default; query parameters override them)"
+    )]
+    drop_after: Option<u64>,
+    /// Fault: go silent after this many events...
+    #[arg(
+        long,
+        help_heading = "Faults (off by default; query parameters override them)"
+    )]
+    stall_after: Option<u64>,
+    /// ...for this long, then end the stream.
+    #[arg(long, default_value = "30s", value_parser = duration, help_heading = "Faults (off by default; query parameters override them)")]
+    stall_for: Duration,
+    /// Fault: the fraction of stream requests answered with --error-status.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        help_heading = "Faults (off by default; query parameters override them)"
+    )]
+    error_rate: f64,
+    /// Fault: the status of injected errors, 500 or 503.
+    #[arg(long, default_value_t = 503, value_parser = error_status, help_heading = "Faults (off by default; query parameters override them)")]
+    error_status: u16,
+}
 
-pub(crate) async fn run(_args: Args) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("`sseload serve` is not built yet")
+/// Which demo feeds were asked for.
+#[derive(Debug, Clone, Copy)]
+struct DemoFeeds {
+    stocks: bool,
+    clock: bool,
+    llm: bool,
+}
+
+fn demo_feeds(text: &str) -> Result<DemoFeeds, String> {
+    let mut feeds = DemoFeeds {
+        stocks: false,
+        clock: false,
+        llm: false,
+    };
+    if text == "none" {
+        return Ok(feeds);
+    }
+    for name in text.split(',') {
+        match name {
+            "stocks" => feeds.stocks = true,
+            "clock" => feeds.clock = true,
+            "llm" => feeds.llm = true,
+            other => {
+                return Err(format!(
+                    "unknown demo feed {other:?} (expected stocks, clock, llm or none)"
+                ));
+            }
+        }
+    }
+    Ok(feeds)
+}
+
+/// Reads `250ms`, `15s`, `2m` or `1h`.
+fn duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        format!("invalid duration {text:?} (expected a number and a unit: 250ms, 15s, 2m, 1h)")
+    })?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {text:?} (expected ms, s, m or h)"
+            ));
+        }
+    };
+    Ok(Duration::from_millis(number.saturating_mul(millis)))
+}
+
+/// A duration that can be turned off (clap reads a bare `Option` as "flag not given").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MaybeDuration(Option<Duration>);
+
+/// A duration, or `off` for none.
+fn optional_duration(text: &str) -> Result<MaybeDuration, String> {
+    if text == "off" {
+        return Ok(MaybeDuration(None));
+    }
+    duration(text).map(|d| MaybeDuration(Some(d)))
+}
+
+fn error_status(text: &str) -> Result<u16, String> {
+    match text.parse() {
+        Ok(code @ (500 | 503)) => Ok(code),
+        _ => Err(format!("{text:?} is not 500 or 503")),
+    }
+}
+
+/// Turns the flags into the server's configuration.
+fn builder(args: &Args) -> ServerBuilder {
+    let mut demo = Demo::none();
+    demo.stocks = args.demo.stocks;
+    demo.clock = args.demo.clock;
+    demo.llm = args.demo.llm;
+    demo.stock_interval = args.stock_interval;
+    demo.time_to_first_token = args.ttft;
+    demo.inter_token = args.itl;
+    let mut faults = Faults::default();
+    faults.delay = args.delay;
+    faults.drop_after = args.drop_after;
+    faults.stall_after = args.stall_after;
+    faults.stall_for = args.stall_for;
+    faults.error_rate = args.error_rate;
+    faults.error_status = ErrorStatus::from_code(args.error_status).unwrap_or_default();
+    Server::builder()
+        .replay(args.replay)
+        .queue(args.queue)
+        .heartbeat(args.heartbeat.0)
+        .retry(args.retry.0)
+        .lifetime(args.lifetime.0)
+        .publish_token(args.publish_token.clone().map(Token::new))
+        .subscribe_token(args.subscribe_token.clone().map(Token::new))
+        .max_body(args.max_body)
+        .max_connections(args.max_connections)
+        .demo(demo)
+        .faults(faults)
+}
+
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    let server = builder(&args).build().context("invalid server settings")?;
+    let running = server.start(args.bind).await?;
+    print_banner(&running, args.demo);
+    let signal = shutdown_signal().await?;
+    print_line(&format!("{signal}: shutting down"));
+    running.shutdown().await;
+    Ok(ExitStatus::Success)
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM; returns which one came.
+async fn shutdown_signal() -> anyhow::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    })
+}
+
+fn print_banner(running: &RunningServer, demo: DemoFeeds) {
+    let base = format!("http://{}", running.local_addr());
+    let mut lines = vec![
+        format!("sseload serve: listening on {base}"),
+        format!("  topics   GET {base}/topics/{{name}}   (POST to publish, DELETE to close)"),
+    ];
+    let feeds = [
+        (demo.stocks, "stocks   GET", "/stocks/prices"),
+        (demo.clock, "clock    GET", "/clock"),
+        (demo.llm, "llm      POST", "/v1/completions"),
+    ];
+    for (_, label, path) in feeds.iter().filter(|(on, _, _)| *on) {
+        lines.push(format!("  {label} {base}{path}"));
+    }
+    lines.push(format!(
+        "  page     {base}/   metrics {base}/metrics   health {base}/healthz"
+    ));
+    let example = if demo.clock { "/clock" } else { "/topics/demo" };
+    lines.push(format!("try:\n  sseload listen {base}{example}"));
+    print_line(&lines.join("\n"));
+}
+
+#[allow(clippy::print_stdout)]
+fn print_line(text: &str) {
+    println!("{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{demo_feeds, duration, optional_duration};
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(optional_duration("off").map(|d| d.0), Ok(None));
+        assert_eq!(
+            duration("5x"),
+            Err("invalid duration unit in \"5x\" (expected ms, s, m or h)".to_owned())
+        );
+        assert!(
+            duration("s")
+                .unwrap_err()
+                .starts_with("invalid duration \"s\"")
+        );
+    }
+
+    #[test]
+    fn feeds() {
+        assert!(demo_feeds("clock,llm").is_ok_and(|f| f.clock && f.llm && !f.stocks));
+        assert!(demo_feeds("none").is_ok_and(|f| !f.clock && !f.llm && !f.stocks));
+        assert_eq!(
+            demo_feeds("clock,tv").unwrap_err(),
+            "unknown demo feed \"tv\" (expected stocks, clock, llm or none)"
+        );
+    }
 }
