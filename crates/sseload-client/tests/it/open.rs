@@ -147,3 +147,13 @@ fn urls_that_cannot_carry_a_stream_are_refused() {
         );
     }
 }
+
+#[test]
+fn clients_and_streams_can_move_between_tasks() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send + 'static>() {}
+    send_sync::<sseload_client::Client>();
+    send_sync::<sseload_client::Error>();
+    send::<sseload_client::EventStream>();
+    send::<Item>();
+}
