@@ -1,0 +1,178 @@
+//! The YAML document as a tree of nodes that remember where they were
+//! written, read once with serde-saphyr.
+//!
+//! Typed deserialization then runs over this tree ([`super::de`]), so that
+//! every error, including the ones found after parsing, can name a line and
+//! column, and so that one bad step does not hide the problems in the next.
+
+use serde::Deserialize;
+use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::error::{Diagnostic, Pos};
+
+/// A YAML node and its position.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub(crate) pos: Option<Pos>,
+    pub(crate) kind: Kind,
+}
+
+/// What a node holds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Kind {
+    /// How the node is called in error messages ("found a sequence").
+    pub(crate) fn describe(&self) -> &'static str {
+        match self {
+            Self::Null => "nothing (null)",
+            Self::Bool(_) => "a boolean",
+            Self::Int(_) | Self::Uint(_) => "an integer",
+            Self::Float(_) => "a number",
+            Self::Str(_) => "a string",
+            Self::Seq(_) => "a list",
+            Self::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses YAML text into a node tree, or the one syntax error that stops it.
+pub(crate) fn parse(source: &str) -> Result<Node, Diagnostic> {
+    serde_saphyr::from_str::<Node>(source).map_err(|err| syntax_error(&err))
+}
+
+fn syntax_error(err: &serde_saphyr::Error) -> Diagnostic {
+    let at = err
+        .location()
+        .and_then(|loc| position(loc.line(), loc.column()));
+    let text = err.without_snippet().to_string();
+    let message = strip_location_prefix(&text).to_owned();
+    Diagnostic::new(format!("invalid YAML: {message}"), at)
+}
+
+/// serde-saphyr prefixes messages with "line L column C: "; we print the
+/// position ourselves.
+fn strip_location_prefix(text: &str) -> &str {
+    if text.starts_with("line ")
+        && let Some((_, rest)) = text.split_once(": ")
+    {
+        return rest;
+    }
+    text
+}
+
+fn position(line: u64, column: u64) -> Option<Pos> {
+    let line = u32::try_from(line).ok().filter(|l| *l > 0)?;
+    let column = u32::try_from(column).ok().filter(|c| *c > 0)?;
+    Some(Pos { line, column })
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<Kind>::deserialize(deserializer)?;
+        let loc = spanned.referenced;
+        Ok(Self {
+            pos: position(loc.line(), loc.column()),
+            kind: spanned.value,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = Kind;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Kind, E> {
+        Ok(Kind::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Kind, E> {
+        Ok(Kind::Int(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Kind, E> {
+        Ok(Kind::Uint(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Kind, E> {
+        Ok(Kind::Float(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Kind, E> {
+        Ok(Kind::Str(v.to_owned()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Kind, D::Error> {
+        Kind::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
+        let mut items = Vec::new();
+        while let Some(node) = seq.next_element()? {
+            items.push(node);
+        }
+        Ok(Kind::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Kind::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_know_their_position() {
+        let node = parse("a:\n  - 1\n  - x\n").unwrap();
+        let Kind::Map(entries) = node.kind else {
+            panic!("a mapping")
+        };
+        let Kind::Seq(items) = &entries[0].1.kind else {
+            panic!("a list")
+        };
+        assert_eq!(items[1].pos, Some(Pos { line: 3, column: 5 }));
+        assert_eq!(entries[0].0.pos, Some(Pos { line: 1, column: 1 }));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let err = parse("a: [1, 2\nb: 3").unwrap_err();
+        assert_eq!(err.at, Some(Pos { line: 2, column: 2 }));
+        assert!(err.message.starts_with("invalid YAML: "), "{}", err.message);
+    }
+}
