@@ -57,9 +57,9 @@ pub use load::{
     ramp_concurrent_users, ramp_users, ramp_users_per_sec, reach_rps, stress_peak_users,
 };
 pub use step::{
-    Http, Loop, Sse, SseConnect, SseListen, Step, as_long_as, during, exit_here_if_failed, feed,
-    feed_many, forever, group, http, pace, pace_between, pause, pause_between, pause_exponential,
-    random_choice, repeat, set, sse, try_max,
+    Http, Loop, Set, Sse, SseAwait, SseConnect, SseListen, Step, as_long_as, during,
+    exit_here_if_failed, feed, feed_many, forever, group, http, pace, pace_between, pause,
+    pause_between, pause_exponential, random_choice, repeat, set, sse, try_max,
 };
 
 use std::collections::BTreeMap;

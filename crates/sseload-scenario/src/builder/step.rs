@@ -496,10 +496,25 @@ pub fn feed_many(feeder: impl Into<String>, count: i64) -> Step {
     })))
 }
 
-/// Sets a session variable (text is a template).
-pub fn set(name: impl Into<String>, value: impl Into<serde_json::Value>) -> Step {
-    Step(Raw::Set(BTreeMap::from([(
-        name.into(),
-        spanned(value.into()),
-    )])))
+/// Sets a session variable (text is a template); `.and(..)` sets more in the same step.
+pub fn set(name: impl Into<String>, value: impl Into<serde_json::Value>) -> Set {
+    Set(BTreeMap::new()).and(name, value)
+}
+
+/// A `set` step being described.
+#[derive(Debug, Clone)]
+pub struct Set(BTreeMap<String, crate::yaml::Spanned<serde_json::Value>>);
+
+impl Set {
+    /// Sets another variable in the same step.
+    pub fn and(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.0.insert(name.into(), spanned(value.into()));
+        self
+    }
+}
+
+impl From<Set> for Step {
+    fn from(set: Set) -> Self {
+        Self(Raw::Set(set.0))
+    }
 }

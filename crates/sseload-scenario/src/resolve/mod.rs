@@ -108,7 +108,15 @@ impl<'o> Ctx<'o> {
     pub(crate) fn template_at(&mut self, text: &str, at: Option<Pos>) -> Option<Template> {
         match expr::compile(text, &mut self.vars) {
             Ok(template) => {
-                for var in template.vars() {
+                // `exists()` and `isUndefined()` ask whether a variable is set,
+                // so reading one that never is is no mistake.
+                let asks = |v: &&expr::VarRef| {
+                    matches!(
+                        v.then,
+                        Some(expr::VarFunction::Exists | expr::VarFunction::IsUndefined)
+                    )
+                };
+                for var in template.vars().filter(|v| !asks(v)) {
                     self.scope.read(var.var, at);
                 }
                 Some(template)

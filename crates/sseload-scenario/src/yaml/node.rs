@@ -47,8 +47,13 @@ impl Kind {
 }
 
 /// Parses YAML text into a node tree, or the one syntax error that stops it.
+///
+/// Booleans are YAML 1.2's only (`true`, `false`): a loop counter named `n`
+/// or a value `no` stays text, as the YAML 1.1 spellings surprise people.
+/// Duplicate keys are an error.
 pub(crate) fn parse(source: &str) -> Result<Node, Diagnostic> {
-    serde_saphyr::from_str::<Node>(source).map_err(|err| syntax_error(&err))
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Node>(source, options).map_err(|err| syntax_error(&err))
 }
 
 fn syntax_error(err: &serde_saphyr::Error) -> Diagnostic {
@@ -167,6 +172,32 @@ mod tests {
         };
         assert_eq!(items[1].pos, Some(Pos { line: 3, column: 5 }));
         assert_eq!(entries[0].0.pos, Some(Pos { line: 1, column: 1 }));
+    }
+
+    #[test]
+    fn only_yaml_1_2_booleans() {
+        let node = parse("[n, no, yes, off, true]").unwrap();
+        let Kind::Seq(items) = node.kind else {
+            panic!("a list")
+        };
+        let kinds: Vec<Kind> = items.into_iter().map(|n| n.kind).collect();
+        let text = |s: &str| Kind::Str(s.to_owned());
+        assert_eq!(
+            kinds,
+            vec![
+                text("n"),
+                text("no"),
+                text("yes"),
+                text("off"),
+                Kind::Bool(true)
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = parse("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.at.map(|p| p.line), Some(2), "{}", err.message);
     }
 
     #[test]
