@@ -84,28 +84,28 @@ impl Diagnostics {
 
     fn write_one(&self, f: &mut fmt::Formatter<'_>, item: &Diagnostic) -> fmt::Result {
         writeln!(f, "error: {}", item.message)?;
+        let gutter = " ".repeat(item.at.map_or(1, |p| p.line.to_string().len()));
         match item.at {
             Some(pos) => {
-                writeln!(f, "  --> {}:{}:{}", self.origin, pos.line, pos.column)?;
-                self.write_snippet(f, pos)?;
+                writeln!(f, "{gutter}--> {}:{}:{}", self.origin, pos.line, pos.column)?;
+                self.write_snippet(f, pos, &gutter)?;
             }
-            None => writeln!(f, "  --> {}", self.origin)?,
+            None => writeln!(f, "{gutter}--> {}", self.origin)?,
         }
         match &item.hint {
-            Some(hint) => writeln!(f, "   = hint: {hint}"),
+            Some(hint) => writeln!(f, "{gutter} = hint: {hint}"),
             None => Ok(()),
         }
     }
 
-    fn write_snippet(&self, f: &mut fmt::Formatter<'_>, pos: Pos) -> fmt::Result {
+    /// Quotes the line and points at the column, as rustc does.
+    fn write_snippet(&self, f: &mut fmt::Formatter<'_>, pos: Pos, gutter: &str) -> fmt::Result {
         let Some(line) = self.source.lines().nth(pos.line.saturating_sub(1) as usize) else {
             return Ok(());
         };
-        let number = pos.line.to_string();
-        let gutter = " ".repeat(number.len());
         let caret = " ".repeat(pos.column.saturating_sub(1) as usize);
         writeln!(f, "{gutter} |")?;
-        writeln!(f, "{number} | {line}")?;
+        writeln!(f, "{} | {line}", pos.line)?;
         writeln!(f, "{gutter} | {caret}^")
     }
 }

@@ -113,7 +113,7 @@ fn scope(ctx: &mut Ctx<'_>, raw: &raw::Assertion, at: Option<Pos>) -> Option<Sco
             );
         }
     };
-    if ctx.checks_references() {
+    if !ctx.scope.incomplete_plan {
         let known = match kind {
             "scenario" => Some(&ctx.scope.scenarios),
             "request" => Some(&ctx.scope.requests),

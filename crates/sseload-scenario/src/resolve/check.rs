@@ -1,6 +1,6 @@
 //! Criteria, message checks and await sequences.
 
-use super::{Ctx, all, valid};
+use super::{Ctx, all};
 use crate::error::Pos;
 use crate::plan::{
     Bound, Compiled, Criterion, Expected, Extractor, Field, Find, JsonPath, MessageCheck, Regex,
@@ -29,7 +29,7 @@ pub(crate) fn sequences(
     ctx: &mut Ctx<'_>,
     items: &[Checked<Spanned<rc::Sequence>>],
 ) -> Option<Vec<Sequence>> {
-    all(valid(items), |s| sequence(ctx, s))
+    all(ctx.valid(items), |s| sequence(ctx, s))
 }
 
 fn sequence(ctx: &mut Ctx<'_>, s: &Spanned<rc::Sequence>) -> Option<Sequence> {
@@ -43,7 +43,7 @@ fn sequence(ctx: &mut Ctx<'_>, s: &Spanned<rc::Sequence>) -> Option<Sequence> {
             "add `checks:` with at least one named check",
         );
     }
-    let checks = all(valid(&s.value.checks), |c| message_check(ctx, c))?;
+    let checks = all(ctx.valid(&s.value.checks), |c| message_check(ctx, c))?;
     (!s.value.timeout.0.is_zero()).then_some(Sequence {
         timeout: s.value.timeout.0,
         checks,
@@ -68,6 +68,9 @@ pub(crate) fn criteria(
     on: On,
     role: Role,
 ) -> Option<Vec<Criterion>> {
+    if items.0.iter().any(|i| i.valid().is_none()) {
+        ctx.scope.incomplete = true;
+    }
     all(items.0.iter().filter_map(Checked::valid), |c| {
         criterion(ctx, c, on, role)
     })

@@ -120,6 +120,9 @@ fn scenarios(ctx: &mut Ctx<'_>, doc: &raw::Document) -> Option<Vec<Scenario>> {
     let shares = population.and_then(|p| load::population_shares(ctx, p, &doc.scenarios.value));
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
     let mut index = 0;
+    if doc.scenarios.value.iter().any(|s| s.valid().is_none()) {
+        ctx.scope.incomplete_plan = true;
+    }
     all(valid(&doc.scenarios.value), |s| {
         if seen.insert(s.value.name.value.clone(), ()).is_some() {
             ctx.error_hint::<()>(

@@ -21,6 +21,7 @@ pub(crate) fn feeders(
     let mut ok = true;
     for (name, feeder) in feeders {
         let Some(feeder) = feeder.valid() else {
+            ctx.scope.feeders_incomplete = true;
             continue;
         };
         match one(ctx, name, feeder) {

@@ -60,6 +60,9 @@ pub(crate) fn scenario_load(
 
 fn steps(ctx: &mut Ctx<'_>, load: &Spanned<Vec<Checked<Spanned<LoadStep>>>>) -> Option<Load> {
     let items: Vec<&Spanned<LoadStep>> = valid(&load.value).collect();
+    if items.len() < load.value.len() && items.is_empty() {
+        return None;
+    }
     let Some(first) = items.first() else {
         return ctx.error_hint(load.at, "`load` is empty", LOAD_HINT);
     };

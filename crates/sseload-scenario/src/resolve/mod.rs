@@ -84,9 +84,16 @@ impl<'o> Ctx<'o> {
         self.fail(Diagnostic::new(message, at).hint(hint))
     }
 
-    /// Whether cross-reference checks should run.
-    pub(crate) fn checks_references(&self) -> bool {
-        !self.options.partial
+    /// The items that deserialized, noting whether some did not.
+    pub(crate) fn valid<'i, T>(
+        &mut self,
+        items: &'i [Checked<Spanned<T>>],
+    ) -> impl Iterator<Item = &'i Spanned<T>> + use<'i, T> {
+        if items.iter().any(|i| i.valid().is_none()) {
+            self.scope.incomplete = true;
+            self.scope.incomplete_plan = true;
+        }
+        valid(items)
     }
 
     /// A file name relative to the scenario file.

@@ -25,6 +25,12 @@ pub(crate) struct Scope {
     /// Every group name in the plan.
     pub(crate) groups: BTreeSet<String>,
     all_sets: HashSet<VarId>,
+    /// Some item of the scenario being resolved failed to parse.
+    pub(crate) incomplete: bool,
+    /// Some feeder failed to parse.
+    pub(crate) feeders_incomplete: bool,
+    /// Some item of the plan failed to parse.
+    pub(crate) incomplete_plan: bool,
 }
 
 impl Scope {
@@ -62,7 +68,8 @@ pub(crate) fn finish_scenario(ctx: &mut Ctx<'_>, scenario: &str) {
     let connects = std::mem::take(&mut ctx.scope.connects);
     let reads = std::mem::take(&mut ctx.scope.reads);
     let sets = std::mem::take(&mut ctx.scope.sets);
-    if !ctx.checks_references() {
+    let incomplete = std::mem::take(&mut ctx.scope.incomplete);
+    if incomplete {
         return;
     }
     for (stream, at, step) in uses.into_iter().filter(|(s, ..)| !connects.contains(s)) {
@@ -91,7 +98,7 @@ pub(crate) fn finish_scenario(ctx: &mut Ctx<'_>, scenario: &str) {
 
 /// Checks the reads of plan-wide templates against every scenario.
 pub(crate) fn finish_plan(ctx: &mut Ctx<'_>, reads: Vec<(VarId, Option<Pos>)>) {
-    if !ctx.checks_references() {
+    if ctx.scope.incomplete_plan {
         return;
     }
     for (var, at) in reads

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::check::{self, On, Role};
 use super::request::{self, Parts};
-use super::{Ctx, all, valid};
+use super::{Ctx, all};
 use crate::error::Pos;
 use crate::plan::{
     Branch, Criterion, Extractor, Field, Find, Pause, Reconnect, SseAwait, SseClose, SseConnect,
@@ -19,7 +19,7 @@ use crate::yaml::{ScalarOr, Spanned};
 const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 pub(crate) fn steps(ctx: &mut Ctx<'_>, steps: &Steps) -> Option<Vec<Step>> {
-    all(valid(steps), |s| step(ctx, s))
+    all(ctx.valid(steps), |s| step(ctx, s))
 }
 
 fn step(ctx: &mut Ctx<'_>, s: &Spanned<rs::Step>) -> Option<Step> {
@@ -352,7 +352,7 @@ fn feed(
     };
     let count = count.map_or(Some(NonZeroU32::MIN), |n| ctx.positive(n, "`count`"));
     let Some(index) = ctx.feeders.iter().position(|(n, _)| *n == name.value) else {
-        if !ctx.checks_references() {
+        if ctx.scope.feeders_incomplete {
             return None;
         }
         let names: Vec<String> = ctx.feeders.iter().map(|(n, _)| n.clone()).collect();
@@ -402,7 +402,7 @@ fn random_choice(
             "give a list of `{weight: 2, steps: [...]}`",
         );
     }
-    all(valid(branches), |b| {
+    all(ctx.valid(branches), |b| {
         let weight = b
             .value
             .weight

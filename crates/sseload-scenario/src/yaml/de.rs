@@ -47,6 +47,18 @@ impl fmt::Display for DeError {
 
 impl std::error::Error for DeError {}
 
+/// Rust type names, as serde's primitive visitors describe themselves, in words.
+fn human(expected: &str) -> String {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" => {
+            "a whole number".to_owned()
+        }
+        "f32" | "f64" => "a number".to_owned(),
+        "a string" => "text".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 fn one_of(expected: &[&str]) -> String {
     let names: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
     format!("expected one of {}", names.join(", "))
@@ -77,8 +89,9 @@ impl de::Error for DeError {
     }
 
     fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        let expected = human(&exp.to_string());
         Self(Diagnostic::new(
-            format!("expected {exp}, found {unexp}"),
+            format!("expected {expected}, found {unexp}"),
             None,
         ))
     }
@@ -546,5 +559,21 @@ impl<'de> Deserializer<'de> for NullDe<'_> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct newtype_struct seq tuple
         tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_errors_name_the_type_in_words() {
+        let tree = super::super::node::parse("many").unwrap();
+        let sink = Sink::default();
+        let err = from_node::<i64>(&tree, &sink).unwrap_err();
+        assert_eq!(
+            err.message,
+            "expected a whole number, found string \"many\""
+        );
     }
 }
