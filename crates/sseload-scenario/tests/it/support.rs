@@ -18,10 +18,3 @@ pub(crate) fn errors(yaml: &str) -> String {
         Err(other) => panic!("expected validation errors, got {other}"),
     }
 }
-
-/// A one-scenario document around `steps` (indented as list items under `steps:`).
-pub(crate) fn with_steps(steps: &str) -> String {
-    format!(
-        "target: embedded\nscenarios:\n  - name: s\n    load: [{{at_once_users: 1}}]\n    steps:\n{steps}"
-    )
-}
