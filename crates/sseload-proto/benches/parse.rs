@@ -3,15 +3,17 @@
 //!
 //! Run with `cargo bench -p sseload-proto --bench parse`. Each corpus is about
 //! 1 MiB, fed to every parser in 16 KiB chunks (what one socket read gives).
-//! After the criterion runs, a table of MB/s (10^6 bytes per second, from
-//! criterion's median estimates) and the ratios ours / theirs is printed.
+//! Criterion reports each parser's throughput. Then, because the bench machine
+//! is shared and its load drifts between criterion's back-to-back runs, the
+//! three parsers run again interleaved (round after round, one run each) and
+//! a table of MB/s (10^6 bytes per second, medians) and of the ratios ours /
+//! theirs is printed.
 //!
 //! The corpora carry no BOM: `eventsource-stream` panics on one.
 
 use std::convert::Infallible;
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -82,7 +84,11 @@ fn corpora() -> Vec<Corpus> {
             )
         }),
         Corpus::build("tiny", |n| format!("data: {}\n\n", n % 10)),
-        Corpus::build("64KiB", |_| format!("data: {big_data}\n\n")),
+        // Sizes vary a little (64 KiB minus up to 1 KiB), as real ones do, so
+        // that copy speed is not decided by one lucky or unlucky alignment.
+        Corpus::build("64KiB", |n| {
+            format!("data: {}\n\n", &big_data[(n * 97) % 1024..])
+        }),
     ]
 }
 
@@ -158,44 +164,48 @@ fn bench_corpus(c: &mut Criterion, corpus: &Corpus) {
     group.finish();
 }
 
-/// Where criterion writes its estimates, found the way criterion finds it.
-fn criterion_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(home.into());
+/// Rounds of the interleaved comparison run until this much time has passed (per corpus)...
+const COMPARE_TIME: Duration = Duration::from_secs(3);
+/// ... and at least this many rounds ran.
+const MIN_ROUNDS: usize = 9;
+
+/// MB/s of each parser on `corpus`, measured interleaved: each round runs every
+/// parser once, in rotating order, so a change in machine load (the bench
+/// machine is shared) hits all three alike. The median round time counts.
+fn interleaved_rates(corpus: &Corpus) -> Vec<f64> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); PARSERS.len()];
+    let started = Instant::now();
+    let mut round = 0;
+    while round < MIN_ROUNDS || started.elapsed() < COMPARE_TIME {
+        for k in 0..PARSERS.len() {
+            let parser = (round + k) % PARSERS.len();
+            let start = Instant::now();
+            black_box(run(PARSERS[parser], &corpus.chunks));
+            times[parser].push(start.elapsed());
+        }
+        round += 1;
     }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    // The bench binary lives in <target>/<profile>/deps/.
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+    times
+        .iter_mut()
+        .map(|times| {
+            times.sort_unstable();
+            corpus.len as f64 / times[times.len() / 2].as_secs_f64() / 1e6
+        })
+        .collect()
 }
 
-/// Criterion's median time per iteration, in nanoseconds, for one parser on one corpus.
-fn median_ns(home: &std::path::Path, parser: &str, corpus: &str) -> Option<f64> {
-    let path = home
-        .join(GROUP)
-        .join(parser)
-        .join(corpus)
-        .join("new/estimates.json");
-    let estimates: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
-}
-
-/// Prints the MB/s of each parser and the ratios, as a Markdown table.
+/// Prints, as a Markdown table, the MB/s (10^6 bytes/s) of each parser from
+/// an interleaved run, and the ratios ours / theirs.
 #[allow(clippy::print_stdout, reason = "a bench reports on stdout")]
-fn print_ratios(corpora: &[Corpus]) {
-    let Some(home) = criterion_home() else { return };
-    let mut rows = Vec::new();
+fn print_comparison(corpora: &[&Corpus]) {
+    println!("\nInterleaved comparison (median of rounds, MB/s = 10^6 bytes/s):\n");
+    println!(
+        "| corpus | {OURS} | {SSE_STREAM} | {EVENTSOURCE_STREAM} | ours / {SSE_STREAM} | ours / {EVENTSOURCE_STREAM} |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
     for corpus in corpora {
-        let rates: Option<Vec<f64>> = PARSERS
-            .iter()
-            .map(|parser| {
-                median_ns(&home, parser, corpus.name).map(|ns| corpus.len as f64 * 1e3 / ns)
-            })
-            .collect();
-        let Some(rates) = rates else { continue };
-        rows.push(format!(
+        let rates = interleaved_rates(corpus);
+        println!(
             "| {} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} |",
             corpus.name,
             rates[0],
@@ -203,18 +213,27 @@ fn print_ratios(corpora: &[Corpus]) {
             rates[2],
             rates[0] / rates[1],
             rates[0] / rates[2],
-        ));
+        );
     }
-    if rows.is_empty() {
-        return;
-    }
-    println!(
-        "\n| corpus | ours MB/s | sse-stream MB/s | eventsource-stream MB/s | ours / sse-stream | ours / eventsource-stream |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|");
-    for row in rows {
-        println!("{row}");
-    }
+}
+
+/// The corpora selected by the command line's filters (as criterion reads them).
+fn selected<'a>(corpora: &'a [Corpus], args: &[String]) -> Vec<&'a Corpus> {
+    let filters: Vec<&String> = args
+        .iter()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    corpora
+        .iter()
+        .filter(|corpus| {
+            filters.is_empty()
+                || PARSERS.iter().any(|parser| {
+                    let id = format!("{GROUP}/{parser}/{}", corpus.name);
+                    filters.iter().any(|filter| id.contains(filter.as_str()))
+                })
+        })
+        .collect()
 }
 
 fn main() {
@@ -228,5 +247,9 @@ fn main() {
         bench_corpus(&mut c, corpus);
     }
     c.final_summary();
-    print_ratios(&corpora);
+    let args: Vec<String> = std::env::args().collect();
+    // `cargo test --benches` runs this with `--test`: no comparison then.
+    if args.iter().any(|arg| arg == "--bench") {
+        print_comparison(&selected(&corpora, &args));
+    }
 }

@@ -14,7 +14,8 @@ pub const DEFAULT_EVENT_TYPE: &str = "message";
 pub struct Event {
     pub(crate) event_type: Option<Arc<str>>,
     pub(crate) data: String,
-    pub(crate) id: Arc<str>,
+    /// The last event id; `None` is the empty string (no allocation, no refcount).
+    pub(crate) id: Option<Arc<str>>,
     pub(crate) retry: Option<Duration>,
 }
 
@@ -28,7 +29,7 @@ impl Event {
         Self {
             event_type,
             data: data.into(),
-            id: Arc::from(id),
+            id: (!id.is_empty()).then(|| Arc::from(id)),
             retry: None,
         }
     }
@@ -60,7 +61,7 @@ impl Event {
     /// Per the spec this persists across events: a block without an `id` field
     /// carries the id set by an earlier block.
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.as_deref().unwrap_or("")
     }
 
     /// The reconnection time, if this event's own block carried a valid `retry` field.

@@ -36,4 +36,6 @@ pub use crate::{
 mod encode;
 mod error;
 mod event;
+mod interpret;
 mod parse;
+mod utf8;

@@ -5,13 +5,13 @@
 //! Each rule is quoted next to the code that applies it. Its output never
 //! depends on how the input is split into chunks.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr2;
 
 use crate::error::ParseError;
-use crate::event::{DEFAULT_EVENT_TYPE, Event};
+use crate::event::Event;
+use crate::interpret::{Interpreter, Oversize, strip_one_space};
 
 /// Default [`Limits::max_line_len`]: 1 MiB.
 pub const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
@@ -33,8 +33,9 @@ pub struct Limits {
     /// The longest line accepted, in bytes, without its line end (a leading
     /// BOM counts toward the first line).
     pub max_line_len: usize,
-    /// The largest event accepted, in bytes: its data buffer (each `data`
-    /// value, decoded, plus one LF) plus its event type.
+    /// The largest event accepted, in bytes of decoded text (an invalid byte
+    /// counts as the three bytes of U+FFFD): its data buffer (each `data`
+    /// value plus one LF) plus its event type.
     pub max_event_size: usize,
 }
 
@@ -65,7 +66,10 @@ pub enum Item {
 ///
 /// Feed it byte chunks as they arrive; it calls back with each [`Item`] as soon
 /// as the line that completes it has been read. Complete lines inside a chunk
-/// are parsed in place; only a trailing partial line is copied.
+/// are parsed in place; a trailing partial line is copied once (the value of a
+/// partial `data` line straight into the event's data). Data is decoded from
+/// UTF-8 once per event, and an event costs one allocation (its data) when its
+/// type and id repeat.
 ///
 /// ```
 /// use sseload_proto::{Item, Parser};
@@ -81,22 +85,19 @@ pub enum Item {
 #[derive(Debug)]
 pub struct Parser {
     limits: Limits,
-    comments: bool,
     stream: StreamState,
-    block: Block,
-    /// The "last event ID buffer" of the spec: set by `id` fields.
-    id_buffer: Arc<str>,
-    /// The "last event ID string" of the event source: set from the buffer at each dispatch.
-    last_event_id: Arc<str>,
-    reconnection_time: Option<Duration>,
+    interpreter: Interpreter,
     poisoned: Option<ParseError>,
 }
 
-/// Per-connection state, reset at the end of each stream.
+/// Per-connection state of the line splitter, reset at the end of each stream.
 #[derive(Debug)]
 struct StreamState {
-    /// Bytes of a line whose line end has not arrived yet.
+    /// Bytes of a line whose line end has not arrived yet (unless it is a data line).
     partial: Vec<u8>,
+    /// `Some(len)` while the unfinished line is a `data` line of `len` bytes
+    /// so far, whose value goes straight into the interpreter's data buffer.
+    data_line: Option<usize>,
     /// The previous chunk ended with CR: an LF starting the next chunk belongs to it.
     skip_lf: bool,
     /// No line has been completed yet, so a leading BOM may still be stripped.
@@ -107,14 +108,28 @@ struct StreamState {
     line_start: u64,
 }
 
-/// The buffers of the block (event) being read.
-#[derive(Debug, Default)]
-struct Block {
-    data: String,
-    event_type: String,
-    retry: Option<Duration>,
-    /// The `Arc` handed out for the previous event type, reused while the type repeats.
-    last_type: Option<Arc<str>>,
+impl StreamState {
+    fn new() -> Self {
+        Self {
+            partial: Vec::new(),
+            data_line: None,
+            skip_lf: false,
+            at_start: true,
+            consumed: 0,
+            line_start: 0,
+        }
+    }
+
+    /// Strips the BOM from the first line of the stream, once.
+    #[inline]
+    fn strip_bom<'a>(&mut self, line: &'a [u8]) -> &'a [u8] {
+        if !self.at_start {
+            return line;
+        }
+        self.at_start = false;
+        // "One leading U+FEFF BYTE ORDER MARK character must be ignored if any are present."
+        line.strip_prefix(BOM).unwrap_or(line)
+    }
 }
 
 impl Default for Parser {
@@ -126,20 +141,11 @@ impl Default for Parser {
 impl Parser {
     /// A parser with the default [`Limits`] that does not report comments.
     pub fn new() -> Self {
+        let limits = Limits::default();
         Self {
-            limits: Limits::default(),
-            comments: false,
-            stream: StreamState {
-                partial: Vec::new(),
-                skip_lf: false,
-                at_start: true,
-                consumed: 0,
-                line_start: 0,
-            },
-            block: Block::default(),
-            id_buffer: Arc::from(""),
-            last_event_id: Arc::from(""),
-            reconnection_time: None,
+            limits,
+            stream: StreamState::new(),
+            interpreter: Interpreter::new(false, limits.max_event_size),
             poisoned: None,
         }
     }
@@ -148,21 +154,21 @@ impl Parser {
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self.interpreter.max_event_size = limits.max_event_size;
         self
     }
 
     /// Reports comment lines as [`Item::Comment`] (for heartbeat detection).
     #[must_use]
     pub fn with_comments(mut self, comments: bool) -> Self {
-        self.comments = comments;
+        self.interpreter.comments = comments;
         self
     }
 
     /// Starts from a known last event id, as a client resuming with `Last-Event-ID` does.
     #[must_use]
     pub fn with_last_event_id(mut self, id: &str) -> Self {
-        self.last_event_id = Arc::from(id);
-        self.id_buffer = Arc::clone(&self.last_event_id);
+        self.interpreter.set_last_event_id(id);
         self
     }
 
@@ -175,12 +181,12 @@ impl Parser {
     ///
     /// This is what a client sends as `Last-Event-ID` when it reconnects.
     pub fn last_event_id(&self) -> &str {
-        &self.last_event_id
+        self.interpreter.last_event_id()
     }
 
     /// The reconnection time set by the last valid `retry` field, if any.
     pub fn reconnection_time(&self) -> Option<Duration> {
-        self.reconnection_time
+        self.interpreter.reconnection_time
     }
 
     /// Parses one chunk, calling `on_item` for each item it completes.
@@ -209,15 +215,13 @@ impl Parser {
     /// and the reconnection time persist, so the same parser serves the next
     /// connection of a reconnecting client.
     pub fn end_of_stream(&mut self) {
-        self.stream.partial.clear();
-        self.stream.skip_lf = false;
-        self.stream.at_start = true;
-        self.stream.consumed = 0;
-        self.stream.line_start = 0;
-        self.block.data.clear();
-        self.block.event_type.clear();
-        self.block.retry = None;
-        self.id_buffer = Arc::clone(&self.last_event_id);
+        let mut partial = std::mem::take(&mut self.stream.partial);
+        partial.clear();
+        self.stream = StreamState {
+            partial,
+            ..StreamState::new()
+        };
+        self.interpreter.end_of_stream();
         self.poisoned = None;
     }
 
@@ -238,243 +242,181 @@ impl Parser {
                 self.stream.line_start = base + 1;
             }
         }
-        while let Some(end) = memchr2(b'\n', b'\r', rest) {
-            self.complete_line(&rest[..end], on_item)?;
-            let terminator = rest[end];
-            rest = &rest[end + 1..];
-            if terminator == b'\r' {
-                match rest.first() {
-                    Some(b'\n') => rest = &rest[1..],
-                    Some(_) => {}
-                    None => self.stream.skip_lf = true,
-                }
+        if self.has_unfinished_line() {
+            let Some(end) = memchr2(b'\n', b'\r', rest) else {
+                return self.buffer_partial(rest);
+            };
+            self.finish_unfinished_line(&rest[..end], on_item)?;
+            rest = self.after_line_end(rest, end);
+            self.stream.line_start = base + (chunk.len() - rest.len()) as u64;
+        }
+        // The hot loop: lines that start and end inside this chunk, parsed in place.
+        while let Some(end) = find_line_end(rest) {
+            self.line(&rest[..end], on_item)?;
+            rest = self.after_line_end(rest, end);
+            // A blank line right after a line ended by LF: the usual end of an event.
+            while let [b'\n', tail @ ..] = rest {
+                self.interpreter.dispatch(on_item);
+                rest = tail;
             }
             self.stream.line_start = base + (chunk.len() - rest.len()) as u64;
         }
         self.buffer_partial(rest)
     }
 
+    /// Skips the line end at `rest[end]` (CR, LF, or CRLF) and returns what follows.
+    #[inline]
+    fn after_line_end<'a>(&mut self, rest: &'a [u8], end: usize) -> &'a [u8] {
+        let terminator = rest[end];
+        let after = &rest[end + 1..];
+        if terminator != b'\r' {
+            return after;
+        }
+        match after.first() {
+            Some(b'\n') => &after[1..],
+            Some(_) => after,
+            None => {
+                self.stream.skip_lf = true;
+                after
+            }
+        }
+    }
+
+    #[inline]
+    fn has_unfinished_line(&self) -> bool {
+        self.stream.data_line.is_some() || !self.stream.partial.is_empty()
+    }
+
+    /// Keeps the bytes of a line whose line end has not arrived yet.
     fn buffer_partial(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
         if bytes.is_empty() {
             return Ok(());
         }
-        if self.stream.partial.len() + bytes.len() > self.limits.max_line_len {
-            return Err(self.line_too_long());
+        if let Some(len) = self.stream.data_line {
+            self.check_line_len(len + bytes.len())?;
+            self.stream.data_line = Some(len + bytes.len());
+            self.interpreter.continue_data_line(bytes);
+            return Ok(());
         }
-        self.stream.partial.extend_from_slice(bytes);
+        self.check_line_len(self.stream.partial.len() + bytes.len())?;
+        if self.stream.partial.is_empty()
+            && let Some(value) = data_line_value(bytes, self.stream.at_start)
+        {
+            self.begin_data_line(value, bytes.len());
+            return Ok(());
+        }
+        let mut partial = std::mem::take(&mut self.stream.partial);
+        partial.extend_from_slice(bytes);
+        if let Some(value) = data_line_value(&partial, self.stream.at_start) {
+            self.begin_data_line(value, partial.len());
+            partial.clear();
+        }
+        self.stream.partial = partial;
         Ok(())
     }
 
-    /// Processes a line whose line end has just been found; `tail` is the part
-    /// of it in the current chunk, after any partial bytes buffered earlier.
-    fn complete_line(
+    /// Streams the rest of an unfinished `data` line (of `len` bytes so far)
+    /// straight into the data buffer, starting with `value`.
+    fn begin_data_line(&mut self, value: &[u8], len: usize) {
+        self.interpreter.begin_data_line(value);
+        self.stream.data_line = Some(len);
+        self.stream.at_start = false;
+    }
+
+    /// Ends the line buffered over earlier chunks; `tail` is its part in this chunk.
+    fn finish_unfinished_line(
         &mut self,
         tail: &[u8],
         on_item: &mut impl FnMut(Item),
     ) -> Result<(), ParseError> {
-        if self.stream.partial.is_empty() {
-            return self.checked_line(tail, on_item);
+        if let Some(len) = self.stream.data_line.take() {
+            self.check_line_len(len + tail.len())?;
+            self.interpreter.continue_data_line(tail);
+            return self
+                .interpreter
+                .end_data_line()
+                .map_err(|err| self.event_too_large(err));
         }
         let mut line = std::mem::take(&mut self.stream.partial);
         line.extend_from_slice(tail);
-        let result = self.checked_line(&line, on_item);
+        let result = self.line(&line, on_item);
         line.clear();
         self.stream.partial = line;
         result
     }
 
-    fn checked_line(
-        &mut self,
-        line: &[u8],
-        on_item: &mut impl FnMut(Item),
-    ) -> Result<(), ParseError> {
-        if line.len() > self.limits.max_line_len {
-            return Err(self.line_too_long());
-        }
-        let line = if self.stream.at_start {
-            self.stream.at_start = false;
-            // "One leading U+FEFF BYTE ORDER MARK character must be ignored if any are present."
-            line.strip_prefix(BOM).unwrap_or(line)
-        } else {
-            line
-        };
-        self.process_line(line, on_item)
-    }
-
-    fn line_too_long(&self) -> ParseError {
-        ParseError::LineTooLong {
-            limit: self.limits.max_line_len,
-            line_start: self.stream.line_start,
-        }
-    }
-
-    /// Refuses a block whose data and event type would reach `size` bytes.
-    fn check_event_size(&self, size: usize) -> Result<(), ParseError> {
-        if size <= self.limits.max_event_size {
+    /// Processes one complete line, without its line end.
+    fn line(&mut self, line: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+        self.check_line_len(line.len())?;
+        let line = self.stream.strip_bom(line);
+        if line.is_empty() {
+            // "If the line is empty (a blank line): Dispatch the event."
+            self.interpreter.dispatch(on_item);
             return Ok(());
         }
-        Err(ParseError::EventTooLarge {
-            limit: self.limits.max_event_size,
-            size,
+        self.interpreter
+            .line(line, on_item)
+            .map_err(|err| self.event_too_large(err))
+    }
+
+    #[inline]
+    fn check_line_len(&self, len: usize) -> Result<(), ParseError> {
+        if len <= self.limits.max_line_len {
+            return Ok(());
+        }
+        Err(ParseError::LineTooLong {
+            limit: self.limits.max_line_len,
             line_start: self.stream.line_start,
         })
     }
 
-    fn process_line(
-        &mut self,
-        line: &[u8],
-        on_item: &mut impl FnMut(Item),
-    ) -> Result<(), ParseError> {
-        match line.first() {
-            // "If the line is empty (a blank line): Dispatch the event."
-            None => {
-                self.dispatch(on_item);
-                Ok(())
-            }
-            // "If the line starts with a U+003A COLON character (:): Ignore the line."
-            Some(b':') => {
-                if self.comments {
-                    let text = strip_one_space(&line[1..]);
-                    on_item(Item::Comment(String::from_utf8_lossy(text).into_owned()));
-                }
-                Ok(())
-            }
-            Some(_) => {
-                // "If the line contains a U+003A COLON character: collect the
-                // characters before the first colon as the field name, and after
-                // it as the value; if the value starts with a U+0020 SPACE,
-                // remove it. Otherwise the whole line is the field name and the
-                // value is the empty string."
-                let (name, value) = match memchr(b':', line) {
-                    Some(colon) => (&line[..colon], strip_one_space(&line[colon + 1..])),
-                    None => (line, &[][..]),
-                };
-                self.process_field(name, value, on_item)
-            }
+    fn event_too_large(&self, err: Oversize) -> ParseError {
+        ParseError::EventTooLarge {
+            limit: self.limits.max_event_size,
+            size: err.size,
+            line_start: self.stream.line_start,
         }
-    }
-
-    fn process_field(
-        &mut self,
-        name: &[u8],
-        value: &[u8],
-        on_item: &mut impl FnMut(Item),
-    ) -> Result<(), ParseError> {
-        // Field names are compared after UTF-8 decoding; a name holding an
-        // invalid sequence decodes to U+FFFD and matches none of these, so
-        // comparing bytes is equivalent.
-        match name {
-            b"data" => self.append_data(value)?,
-            b"event" => self.set_event_type(value)?,
-            b"id" => self.set_id(value),
-            b"retry" => {
-                if let Some(retry) = parse_retry(value) {
-                    self.block.retry = Some(retry);
-                    self.reconnection_time = Some(retry);
-                    on_item(Item::Retry(retry));
-                }
-            }
-            // "Otherwise: The field is ignored."
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// "Append the field value to the data buffer, then append a single U+000A
-    /// LINE FEED (LF) character to the data buffer."
-    fn append_data(&mut self, value: &[u8]) -> Result<(), ParseError> {
-        let value = String::from_utf8_lossy(value);
-        let block = &self.block;
-        self.check_event_size(block.data.len() + value.len() + 1 + block.event_type.len())?;
-        let data = &mut self.block.data;
-        data.reserve(value.len() + 1);
-        data.push_str(&value);
-        data.push('\n');
-        Ok(())
-    }
-
-    /// "Set the event type buffer to the field value."
-    fn set_event_type(&mut self, value: &[u8]) -> Result<(), ParseError> {
-        let value = String::from_utf8_lossy(value);
-        self.check_event_size(self.block.data.len() + value.len())?;
-        self.block.event_type.clear();
-        self.block.event_type.push_str(&value);
-        Ok(())
-    }
-
-    /// "If the field value does not contain U+0000 NULL, then set the last
-    /// event ID buffer to the field value. Otherwise, ignore the field."
-    fn set_id(&mut self, value: &[u8]) {
-        if memchr(0, value).is_some() || value == self.id_buffer.as_bytes() {
-            return;
-        }
-        self.id_buffer = Arc::from(String::from_utf8_lossy(value));
-    }
-
-    /// The spec's "dispatch the event" steps for web browsers.
-    fn dispatch(&mut self, on_item: &mut impl FnMut(Item)) {
-        // "Set the last event ID string of the event source to the value of
-        // the last event ID buffer." This happens even when nothing is dispatched.
-        if !Arc::ptr_eq(&self.last_event_id, &self.id_buffer) {
-            self.last_event_id = Arc::clone(&self.id_buffer);
-        }
-        let retry = self.block.retry.take();
-        // "If the data buffer is an empty string, set the data buffer and the
-        // event type buffer to the empty string and return."
-        if self.block.data.is_empty() {
-            self.block.event_type.clear();
-            return;
-        }
-        // "If the data buffer's last character is a U+000A LINE FEED (LF)
-        // character, then remove the last character from the data buffer."
-        self.block.data.pop();
-        let event = Event {
-            event_type: self.block.take_event_type(),
-            data: std::mem::take(&mut self.block.data),
-            id: Arc::clone(&self.last_event_id),
-            retry,
-        };
-        on_item(Item::Event(event));
     }
 }
 
-impl Block {
-    /// "Initialize event's type attribute to 'message' ... If the event type
-    /// buffer has a value other than the empty string, change the type of the
-    /// newly created event to equal the value of the event type buffer."
-    fn take_event_type(&mut self) -> Option<Arc<str>> {
-        if self.event_type.is_empty() || self.event_type == DEFAULT_EVENT_TYPE {
-            self.event_type.clear();
-            return None;
-        }
-        let reused = self
-            .last_type
-            .as_ref()
-            .filter(|last| ***last == *self.event_type)
-            .map(Arc::clone);
-        let event_type = reused.unwrap_or_else(|| Arc::from(self.event_type.as_str()));
-        self.last_type = Some(Arc::clone(&event_type));
-        self.event_type.clear();
-        Some(event_type)
-    }
+/// The value so far of an unfinished line, if it is known to be a `data` line:
+/// past "data:" plus one byte, it is known whether a space is to be removed.
+fn data_line_value(line: &[u8], at_start: bool) -> Option<&[u8]> {
+    let line = if at_start {
+        line.strip_prefix(BOM).unwrap_or(line)
+    } else {
+        line
+    };
+    let value = line
+        .strip_prefix(b"data:")
+        .filter(|value| !value.is_empty())?;
+    Some(strip_one_space(value))
 }
 
-fn strip_one_space(value: &[u8]) -> &[u8] {
-    value.strip_prefix(b" ").unwrap_or(value)
-}
-
-/// "If the field value consists of only ASCII digits, then interpret the
-/// field value as an integer in base ten, and set the event stream's
-/// reconnection time to that integer. Otherwise, ignore the field."
+/// The index of the first CR or LF in `bytes`.
 ///
-/// An empty value is ignored; a value too large for `u64` milliseconds saturates.
-fn parse_retry(value: &[u8]) -> Option<Duration> {
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
-        return None;
+/// Field lines are short, and for a short haystack `memchr2` costs more to set
+/// up than to run, so the first 32 bytes are tested eight at a time with SWAR
+/// (no per-byte branch); the rest of a long line goes to `memchr2`.
+#[inline]
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
+    let mut offset = 0;
+    for word in bytes.chunks_exact(8).take(4) {
+        let word = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        let (lf, cr) = (word ^ LF, word ^ CR);
+        // A byte of `lf` or `cr` is zero where `word` holds LF or CR; the lowest
+        // flagged byte is exact (borrows only flag bytes above a true zero).
+        let zeros = (lf.wrapping_sub(ONES) & !lf | cr.wrapping_sub(ONES) & !cr) & HIGHS;
+        if zeros != 0 {
+            return Some(offset + zeros.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
     }
-    let millis = value.iter().fold(0u64, |acc, digit| {
-        acc.saturating_mul(10)
-            .saturating_add(u64::from(digit - b'0'))
-    });
-    Some(Duration::from_millis(millis))
+    memchr2(b'\n', b'\r', &bytes[offset..]).map(|found| offset + found)
 }

@@ -133,3 +133,21 @@ fn all_splits_of_a_stream_with_every_rule_agree() {
     assert_eq!(outcome.events().len(), 1);
     assert_eq!(outcome.events()[0].data(), "\u{FFFD}\n");
 }
+
+#[test]
+fn data_line_cut_inside_multibyte_and_invalid_sequences_decodes_the_same() {
+    // Valid 2-, 3- and 4-byte chars, a truncated sequence, a bad continuation,
+    // an overlong form and a surrogate, cut at every offset (and in three).
+    let input = b"data: a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xE2\x82z\xF0\x9F\x98\xE2\xC0\xAF\xED\xA0\x80\xF4\x90b\n\n";
+    let got = events(input);
+    let expected = String::from_utf8_lossy(&input[6..input.len() - 2]).into_owned();
+    assert_eq!(got, [message(&expected)]);
+}
+
+#[test]
+fn data_line_ending_inside_a_multibyte_char_gets_one_replacement_char() {
+    assert_eq!(
+        events(b"data: ab\xF0\x9F\x98\r\n\r\n"),
+        [message("ab\u{FFFD}")]
+    );
+}

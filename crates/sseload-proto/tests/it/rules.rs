@@ -463,3 +463,19 @@ fn last_event_id_and_retry_survive_end_of_stream() {
     feed(&mut parser, &mut items, b"data: b\n\n");
     assert_eq!(items.last(), Some(&Item::Event(event("", "b", "3"))));
 }
+
+#[test]
+fn line_end_is_found_at_every_position_of_short_and_long_lines() {
+    for len in 0..80 {
+        let value = "v".repeat(len);
+        for end in ["\n", "\r", "\r\n"] {
+            let input = format!("data: {value}{end}data: {value}{end}{end}");
+            let got = crate::support::run_chunks(&Parser::new, [input.as_bytes()]).events();
+            assert_eq!(
+                got,
+                [message(&format!("{value}\n{value}"))],
+                "len {len}, end {end:?}"
+            );
+        }
+    }
+}
