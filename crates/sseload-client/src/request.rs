@@ -11,7 +11,8 @@ use crate::error::Error;
 ///
 /// `Accept: text/event-stream`, `Cache-Control: no-cache` (unless given
 /// here) and `Last-Event-ID` (when the last event id is not empty) are added
-/// by the client.
+/// by the client. An id holding control characters cannot be a header value;
+/// such an id is kept for the events but not sent.
 ///
 /// ```
 /// use sseload_client::Request;

@@ -306,3 +306,33 @@ async fn a_parser_limit_counts_as_a_lost_connection() {
     ));
     peer.finish().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn utf8_ids_are_sent_as_is_and_ids_with_control_characters_are_not_sent() {
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(get("/", ""))
+                .send(SSE_OK)
+                .send("id: café\ndata: a\n\n"),
+        )
+        .exchange(
+            Exchange::expect(get("/", "last-event-id: café\r\n"))
+                .send(SSE_OK)
+                .send("id: a\u{1}b\ndata: b\n\n"),
+        )
+        .exchange(Exchange::expect(get("/", "")).send("HTTP/1.1 204 No Content\r\n\r\n"));
+    let peer = Peer::start(script).await;
+    let mut stream = client().stream(Request::get(&peer.url("/")).unwrap());
+
+    opened(&mut stream).await;
+    assert_eq!(event(&mut stream).await.2, "café");
+    reconnecting(&mut stream).await;
+    opened(&mut stream).await;
+    assert_eq!(event(&mut stream).await.2, "a\u{1}b");
+    reconnecting(&mut stream).await;
+    assert!(matches!(
+        next(&mut stream).await,
+        Item::Closed(Closed::NoContent)
+    ));
+    peer.finish().await;
+}
