@@ -36,15 +36,24 @@ const BUCKET_US: u64 = 10;
 const BUCKETS: usize = 1_000_000;
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn now_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     if std::env::var(ROLE).as_deref() == Ok("subscribers") {
         runtime.block_on(subscribers());
         return;
@@ -106,7 +115,9 @@ async fn round(count: u64, rate: u64, seconds: u64) -> Outcome {
     let rss_per_subscriber = (rss_bytes().saturating_sub(rss_before)) as f64 / count as f64;
     let cpu_before = cpu_time();
     let published = publish(&server, rate, seconds).await;
-    let result = tokio::task::spawn_blocking(move || lines.next().unwrap().unwrap()).await.unwrap();
+    let result = tokio::task::spawn_blocking(move || lines.next().unwrap().unwrap())
+        .await
+        .unwrap();
     let server_cpu = cpu_time().saturating_sub(cpu_before);
     let _ = child.wait();
     server.shutdown().await;
@@ -121,7 +132,12 @@ fn cpu_time() -> Duration {
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the line; field 3 (the state) comes first here.
-    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let ticks = field(14) + field(15);
     Duration::from_millis(ticks * 10)
 }
@@ -134,13 +150,25 @@ async fn publish(server: &sseload_server::RunningServer, rate: u64, seconds: u64
     for _ in 0..total {
         ticker.tick().await;
         let data = format!("{{\"t\":{}}}", now_us());
-        server.hub().publish(TOPIC, &[NewEvent::new(data).event("tick")]).unwrap();
+        server
+            .hub()
+            .publish(TOPIC, &[NewEvent::new(data).event("tick")])
+            .unwrap();
     }
-    server.hub().publish(TOPIC, &[NewEvent::new("{}").event("end")]).unwrap();
+    server
+        .hub()
+        .publish(TOPIC, &[NewEvent::new("{}").event("end")])
+        .unwrap();
     total
 }
 
-fn parse_outcome(line: &str, subscribers: u64, published: u64, rss: f64, connect: Duration) -> Outcome {
+fn parse_outcome(
+    line: &str,
+    subscribers: u64,
+    published: u64,
+    rss: f64,
+    connect: Duration,
+) -> Outcome {
     let v: Vec<u64> = line.split(' ').map(|n| n.parse().unwrap()).collect();
     Outcome {
         subscribers,
@@ -169,7 +197,9 @@ fn rss_bytes() -> u64 {
 fn print_table(baseline: &Outcome, measured: &Outcome, rate: u64) {
     let per_s = |o: &Outcome| o.received as f64 / o.window.as_secs_f64().max(1e-9);
     let ms = |us: u64| us as f64 / 1000.0;
-    println!("fan-out bench: one topic, {rate} events/s, server in this process, subscribers in a child process");
+    println!(
+        "fan-out bench: one topic, {rate} events/s, server in this process, subscribers in a child process"
+    );
     println!(
         "| subscribers | connect all | published | delivered | deliveries/s | p50 latency | p99 latency | max latency | server RSS / subscriber | server CPU / delivery |"
     );
@@ -198,7 +228,12 @@ fn print_table(baseline: &Outcome, measured: &Outcome, rate: u64) {
         measured.p99_us as f64 / baseline.p99_us.max(1) as f64,
     );
     let expected = measured.published * measured.subscribers;
-    println!("delivered {} of {} expected ({} lost)", measured.received, expected, expected - measured.received.min(expected));
+    println!(
+        "delivered {} of {} expected ({} lost)",
+        measured.received,
+        expected,
+        expected - measured.received.min(expected)
+    );
 }
 
 /// The child process: opens the subscribers, prints `ready`, then one line of
@@ -206,14 +241,19 @@ fn print_table(baseline: &Outcome, measured: &Outcome, rate: u64) {
 async fn subscribers() {
     let addr: SocketAddr = std::env::var("FANOUT_ADDR").unwrap().parse().unwrap();
     let count = env_or("FANOUT_SUBSCRIBERS", 10_000);
-    let histogram: Arc<Vec<AtomicU64>> = Arc::new((0..BUCKETS).map(|_| AtomicU64::new(0)).collect());
+    let histogram: Arc<Vec<AtomicU64>> =
+        Arc::new((0..BUCKETS).map(|_| AtomicU64::new(0)).collect());
     let window = Arc::new([AtomicU64::new(u64::MAX), AtomicU64::new(0)]);
     let gate = Arc::new(tokio::sync::Semaphore::new(256));
     let mut readers = Vec::with_capacity(count as usize);
     let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel::<()>(1024);
     for _ in 0..count {
         let permit = Arc::clone(&gate).acquire_owned().await.unwrap();
-        let (histogram, window, opened) = (Arc::clone(&histogram), Arc::clone(&window), opened_tx.clone());
+        let (histogram, window, opened) = (
+            Arc::clone(&histogram),
+            Arc::clone(&window),
+            opened_tx.clone(),
+        );
         readers.push(tokio::spawn(async move {
             let body = open(addr).await;
             drop(permit);
@@ -239,7 +279,9 @@ async fn subscribers() {
 async fn open(addr: SocketAddr) -> hyper::body::Incoming {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     tcp.set_nodelay(true).unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     let request = http::Request::get(format!("/topics/{TOPIC}"))
         .header("host", addr.to_string())
@@ -252,7 +294,9 @@ async fn read(mut body: hyper::body::Incoming, histogram: &[AtomicU64], window: 
     let mut parser = Parser::new();
     let mut done = false;
     while let Some(Ok(frame)) = body.frame().await {
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         parser
             .feed(&data, |item| {
                 let Item::Event(event) = item else { return };
@@ -261,7 +305,12 @@ async fn read(mut body: hyper::body::Incoming, histogram: &[AtomicU64], window: 
                     return;
                 }
                 let now = now_us();
-                let sent: u64 = event.data().trim_start_matches("{\"t\":").trim_end_matches('}').parse().unwrap();
+                let sent: u64 = event
+                    .data()
+                    .trim_start_matches("{\"t\":")
+                    .trim_end_matches('}')
+                    .parse()
+                    .unwrap();
                 let bucket = (now.saturating_sub(sent) / BUCKET_US).min(BUCKETS as u64 - 1);
                 histogram[bucket as usize].fetch_add(1, Ordering::Relaxed);
                 window[0].fetch_min(now, Ordering::Relaxed);
@@ -276,7 +325,10 @@ async fn read(mut body: hyper::body::Incoming, histogram: &[AtomicU64], window: 
 
 /// Prints `received window_us p50_us p99_us max_us`.
 fn report(histogram: &[AtomicU64], window: &[AtomicU64; 2]) {
-    let counts: Vec<u64> = histogram.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+    let counts: Vec<u64> = histogram
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
     let total: u64 = counts.iter().sum();
     let quantile = |q: f64| {
         let rank = ((total as f64) * q).ceil().max(1.0) as u64;
@@ -289,7 +341,12 @@ fn report(histogram: &[AtomicU64], window: &[AtomicU64; 2]) {
         }
         0
     };
-    let max = counts.iter().rposition(|c| *c > 0).map_or(0, |i| (i as u64 + 1) * BUCKET_US);
-    let span = window[1].load(Ordering::Relaxed).saturating_sub(window[0].load(Ordering::Relaxed));
+    let max = counts
+        .iter()
+        .rposition(|c| *c > 0)
+        .map_or(0, |i| (i as u64 + 1) * BUCKET_US);
+    let span = window[1]
+        .load(Ordering::Relaxed)
+        .saturating_sub(window[0].load(Ordering::Relaxed));
     println!("{total} {span} {} {} {max}", quantile(0.5), quantile(0.99));
 }

@@ -452,8 +452,10 @@ impl Hub {
     /// Sends a keep-alive comment to every subscriber whose queue has room.
     pub(crate) fn heartbeat(&self) {
         let state = self.lock();
-        for topic in state.topics.values() {
-            for member in topic.members.values() {
+        for (name, topic) in &state.topics {
+            // A stream over several topics is a member of each: beat once, from its first topic.
+            let first = |member: &&Member| member.topics.first().is_some_and(|t| t == name);
+            for member in topic.members.values().filter(first) {
                 // A full queue already has bytes on their way; a closed one is
                 // removed by its stream's guard.
                 let _ = member.tx.try_send(Msg::Heartbeat);

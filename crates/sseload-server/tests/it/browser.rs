@@ -26,7 +26,10 @@ fn chromium_or_skip() -> Option<&'static Path> {
     if path.exists() {
         return Some(path);
     }
-    assert!(std::env::var_os("CI").is_none(), "{CHROMIUM} is missing and CI is set");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{CHROMIUM} is missing and CI is set"
+    );
     eprintln!("skipped: {CHROMIUM} not found (install the Debian package `chromium`)");
     None
 }
@@ -36,8 +39,12 @@ struct Profile(PathBuf);
 
 impl Profile {
     fn new() -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("sseload-chromium-{}-{nanos}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("sseload-chromium-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
     }
@@ -82,7 +89,9 @@ impl Drop for Browser {
     fn drop(&mut self) {
         if let Some(pid) = self.0.id() {
             // The group id is the browser's pid; its renderers are in the group.
-            let _ = std::process::Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &format!("-{pid}")])
+                .status();
         }
     }
 }
@@ -100,23 +109,40 @@ async fn chromium_event_source_resumes_without_loss() {
         let mut ticker = tokio::time::interval(Duration::from_millis(20));
         for n in 0.. {
             ticker.tick().await;
-            hub.publish("browser", &[NewEvent::new(format!("n{n}"))]).unwrap();
+            hub.publish("browser", &[NewEvent::new(format!("n{n}"))])
+                .unwrap();
         }
     });
     let profile = Profile::new();
-    let page = format!("http://{addr}/?src=%2Ftopics%2Fbrowser%3Fdrop_after%3D10&report=report&count={WANTED}");
+    let page = format!(
+        "http://{addr}/?src=%2Ftopics%2Fbrowser%3Fdrop_after%3D10&report=report&count={WANTED}"
+    );
     let browser = Browser::open(chromium, &profile, &page);
-    let seen = tokio::time::timeout(BROWSER_DEADLINE, report.next_event()).await.expect("the page reported");
+    let seen = tokio::time::timeout(BROWSER_DEADLINE, report.next_event())
+        .await
+        .expect("the page reported");
     publisher.abort();
     drop(browser);
     assert_eq!(seen.event_type(), "seen");
     let seen: Value = serde_json::from_str(seen.data()).unwrap();
-    let ids: Vec<u64> = seen["ids"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().parse().unwrap()).collect();
+    let ids: Vec<u64> = seen["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(ids.len() as u64, WANTED);
     let first = ids[0];
-    assert_eq!(ids, (first..first + WANTED).collect::<Vec<_>>(), "a gap or a duplicate across reconnects");
+    assert_eq!(
+        ids,
+        (first..first + WANTED).collect::<Vec<_>>(),
+        "a gap or a duplicate across reconnects"
+    );
     let reconnects = seen["errors"].as_u64().unwrap();
-    assert!(reconnects >= WANTED / 10 - 1, "only {reconnects} reconnects");
+    assert!(
+        reconnects >= WANTED / 10 - 1,
+        "only {reconnects} reconnects"
+    );
     // The server saw Last-Event-ID on each reconnect.
     assert!(metric(addr, "sseload_server_resumes_total").await >= WANTED / 10 - 1);
 }

@@ -18,7 +18,8 @@ async fn heartbeats_come_at_the_configured_interval() {
     let interval = Duration::from_secs(7);
     let start_at = Instant::now();
     let server = start(quiet().heartbeat(Some(interval)).header_timeout(None)).await;
-    let mut sse = Sse::open(server.local_addr(), "/topics/quiet", &[]).await;
+    // Two topics: still one heartbeat per tick.
+    let mut sse = Sse::open(server.local_addr(), "/topics/quiet,other", &[]).await;
     let mut heartbeats = 0;
     while heartbeats < 3 {
         match paused(sse.next_item()).await {

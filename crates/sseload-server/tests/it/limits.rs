@@ -184,3 +184,103 @@ async fn each_bad_publish_body_gets_a_400_naming_the_problem() {
         ["1"]
     );
 }
+
+#[tokio::test]
+async fn the_topic_limit_answers_503() {
+    let server = start(quiet().max_topics(2)).await;
+    let addr = server.local_addr();
+    assert_eq!(post(addr, "one", r#"{"data":"x"}"#).await.0, StatusCode::OK);
+    let _two = Sse::open(addr, "/topics/two", &[]).await;
+    let (status, text) = post(addr, "three", r#"{"data":"x"}"#).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"too many topics (the limit is 2)"}"#
+        )
+    );
+    let (status, _, text) = call(addr, Method::GET, "/topics/three", &[], "").await;
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"too many topics (the limit is 2)"}"#
+        )
+    );
+    assert_eq!(
+        post(addr, "one", r#"{"data":"y"}"#).await.0,
+        StatusCode::OK,
+        "existing topics still work"
+    );
+}
+
+#[tokio::test]
+async fn a_last_event_id_that_is_not_ascii_gets_400() {
+    let server = start(quiet()).await;
+    let addr = server.local_addr();
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = b"GET /topics/t HTTP/1.1\r\nHost: x\r\nLast-Event-ID: caf\xc3\xa9\r\nConnection: close\r\n\r\n";
+    tokio::io::AsyncWriteExt::write_all(&mut tcp, request)
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    within(tokio::io::AsyncReadExt::read_to_end(
+        &mut tcp,
+        &mut response,
+    ))
+    .await
+    .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{response}"
+    );
+    assert!(
+        response.ends_with(r#"{"error":"Last-Event-ID: not visible ASCII"}"#),
+        "{response}"
+    );
+}
+
+#[test]
+fn invalid_settings_are_refused_by_build() {
+    use std::time::Duration;
+
+    use sseload_server::{ConfigError, Faults, Server};
+
+    let zero = |name| ConfigError::ZeroCount { name };
+    assert_eq!(
+        Server::builder().queue(0).build().unwrap_err(),
+        zero("queue")
+    );
+    assert_eq!(
+        Server::builder().max_body(0).build().unwrap_err(),
+        zero("max_body")
+    );
+    assert_eq!(
+        Server::builder().max_connections(0).build().unwrap_err(),
+        zero("max_connections")
+    );
+    assert_eq!(
+        Server::builder().max_topics(0).build().unwrap_err(),
+        zero("max_topics")
+    );
+    let heartbeat = Server::builder()
+        .heartbeat(Some(Duration::ZERO))
+        .build()
+        .unwrap_err();
+    assert_eq!(heartbeat.to_string(), "heartbeat must be longer than zero");
+    let lifetime = Server::builder()
+        .lifetime(Some(Duration::ZERO))
+        .build()
+        .unwrap_err();
+    assert_eq!(lifetime, ConfigError::ZeroDuration { name: "lifetime" });
+    let mut faults = Faults::default();
+    faults.error_rate = f64::NAN;
+    let rate = Server::builder().faults(faults).build().unwrap_err();
+    assert_eq!(rate.to_string(), "error rate NaN is not between 0 and 1");
+    let token = Server::builder()
+        .publish_token(Some(Token::new("")))
+        .build()
+        .unwrap_err();
+    assert_eq!(token.to_string(), "the publish token is empty");
+}
