@@ -541,3 +541,52 @@ impl TopicError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Hub, Limits, Msg, NewEvent, SubscribeRequest};
+    use crate::metrics::Counters;
+
+    fn hub() -> Hub {
+        let limits = Limits {
+            replay: 8,
+            queue: 4,
+            max_topics: 8,
+        };
+        Hub::new(limits, Arc::new(Counters::default()))
+    }
+
+    fn request(topic: &str) -> SubscribeRequest<'static> {
+        SubscribeRequest {
+            topics: vec![Arc::from(topic)],
+            types: None,
+            last_event_id: None,
+        }
+    }
+
+    #[test]
+    fn every_subscriber_shares_the_one_encoding() {
+        let hub = hub();
+        let mut a = hub.subscribe(request("t")).unwrap();
+        let mut b = hub.subscribe(request("t")).unwrap();
+        hub.publish("t", &[NewEvent::new("x").event("e")]).unwrap();
+        let (Ok(Msg::Event(first)), Ok(Msg::Event(second))) = (a.rx.try_recv(), b.rx.try_recv()) else {
+            panic!("both subscribers get the event");
+        };
+        assert_eq!(&first[..], b"event: e\nid: 1\ndata: x\n\n");
+        assert_eq!(first.as_ptr(), second.as_ptr(), "the same buffer, not a copy");
+        let replayed = hub.lock().topics["t"].ring[0].bytes.clone();
+        assert_eq!(replayed.as_ptr(), first.as_ptr());
+    }
+
+    #[test]
+    fn a_dropped_stream_leaves_its_topics() {
+        let hub = hub();
+        let subscription = hub.subscribe(request("t")).unwrap();
+        assert_eq!(hub.subscribers("t"), 1);
+        drop(subscription);
+        assert_eq!(hub.subscribers("t"), 0);
+    }
+}
