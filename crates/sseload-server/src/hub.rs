@@ -572,11 +572,16 @@ mod tests {
         let mut a = hub.subscribe(request("t")).unwrap();
         let mut b = hub.subscribe(request("t")).unwrap();
         hub.publish("t", &[NewEvent::new("x").event("e")]).unwrap();
-        let (Ok(Msg::Event(first)), Ok(Msg::Event(second))) = (a.rx.try_recv(), b.rx.try_recv()) else {
+        let (Ok(Msg::Event(first)), Ok(Msg::Event(second))) = (a.rx.try_recv(), b.rx.try_recv())
+        else {
             panic!("both subscribers get the event");
         };
         assert_eq!(&first[..], b"event: e\nid: 1\ndata: x\n\n");
-        assert_eq!(first.as_ptr(), second.as_ptr(), "the same buffer, not a copy");
+        assert_eq!(
+            first.as_ptr(),
+            second.as_ptr(),
+            "the same buffer, not a copy"
+        );
         let replayed = hub.lock().topics["t"].ring[0].bytes.clone();
         assert_eq!(replayed.as_ptr(), first.as_ptr());
     }
