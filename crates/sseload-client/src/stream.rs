@@ -21,6 +21,7 @@ use crate::request::Request;
 
 /// The timing points of one successful connection attempt.
 ///
+/// After redirects they describe the last hop, the connection that opened.
 /// All come from `tokio::time::Instant`, so paused-time tests see them too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
