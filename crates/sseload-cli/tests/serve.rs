@@ -101,10 +101,9 @@ fn serve_prints_its_urls_serves_and_stops_on_sigterm() {
     );
     assert!(http(&addr, &publish).ends_with(r#"{"ids":["1"]}"#));
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    // The shell's own `kill`, with the child's pid: SIGTERM to that one process.
+    let term = format!("kill -TERM {}", child.id());
+    let status = Command::new("sh").args(["-c", &term]).status().unwrap();
     assert!(status.success());
     assert_eq!(
         lines.recv_timeout(DEADLINE).unwrap(),

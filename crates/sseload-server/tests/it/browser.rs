@@ -52,11 +52,18 @@ impl Profile {
 
 impl Drop for Profile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        // A helper process of the browser may still be exiting and writing;
+        // a few passes clear what it leaves.
+        for _ in 0..5 {
+            if std::fs::remove_dir_all(&self.0).is_ok() || !self.0.exists() {
+                return;
+            }
+        }
     }
 }
 
-/// Headless Chromium in its own process group, so that the whole group can be ended.
+/// Headless Chromium, killed when dropped. Its helper processes (zygote,
+/// renderers, crash handler) exit by themselves when the browser is gone.
 struct Browser(tokio::process::Child);
 
 impl Browser {
@@ -77,22 +84,15 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromium starts");
         Self(child)
     }
-}
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if let Some(pid) = self.0.id() {
-            // The group id is the browser's pid; its renderers are in the group.
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &format!("-{pid}")])
-                .status();
-        }
+    /// Kills the browser (by its own pid only) and waits for it to exit.
+    async fn close(mut self) {
+        let _ = self.0.kill().await;
     }
 }
 
@@ -122,7 +122,7 @@ async fn chromium_event_source_resumes_without_loss() {
         .await
         .expect("the page reported");
     publisher.abort();
-    drop(browser);
+    browser.close().await;
     assert_eq!(seen.event_type(), "seen");
     let seen: Value = serde_json::from_str(seen.data()).unwrap();
     let ids: Vec<u64> = seen["ids"]
