@@ -6,6 +6,30 @@ use crate::raw::check::{self as rc, Field};
 use crate::yaml::OneOrMany;
 
 /// One criterion: an extractor, then options and at most one validator.
+///
+/// ```
+/// use std::time::Duration;
+/// use sseload_scenario::builder::*;
+/// use sseload_scenario::{Extractor, Find, Step, Validator};
+///
+/// let plan = plan("checks")
+///     .embedded()
+///     .scenario(scenario("s").load(at_once_users(1)).step(
+///         sse("prices").get("/stocks/prices").await_checks(
+///             Duration::from_secs(5),
+///             [check_message("three symbols")
+///                 .matching(event().is("snapshot"))
+///                 .check(json_path("$[*].symbol").count().gte(3.0))],
+///         ),
+///     ))
+///     .build()?;
+/// let Step::SseConnect(connect) = &plan.scenarios[0].steps[0] else { unreachable!() };
+/// let criterion = &connect.sequences[0].checks[0].check[0];
+/// assert!(matches!(criterion.extractor, Extractor::JsonPath { .. }));
+/// assert_eq!(criterion.find, Find::Count);
+/// assert!(matches!(criterion.validator, Validator::Range { .. }));
+/// # Ok::<(), sseload_scenario::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Criterion(pub(super) rc::Criterion);
 

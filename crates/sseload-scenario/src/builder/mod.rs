@@ -1,6 +1,6 @@
 //! The Rust builder API: scenarios written in code, in the spirit of
 //! Gatling's DSL, validated by the same rules as YAML into the same
-//! [`Plan`](crate::Plan).
+//! [`Plan`].
 //!
 //! ```
 //! use std::time::Duration;

@@ -94,6 +94,35 @@ impl From<Http> for Step {
 }
 
 /// Starts an SSE operation recorded under `name` (Gatling's `sse(name)`).
+///
+/// One user may hold several streams; each operation names its stream.
+///
+/// ```
+/// use std::time::Duration;
+/// use serde_json::json;
+/// use sseload_scenario::builder::*;
+///
+/// let secs = Duration::from_secs;
+/// let plan = plan("llm")
+///     .embedded()
+///     .scenario(
+///         scenario("completions")
+///             .load(constant_users_per_sec(5.0).during(secs(60)).randomized())
+///             .step(
+///                 sse("completion")
+///                     .stream("llm")
+///                     .post("/v1/completions")
+///                     .json_body(json!({"prompt": "hello", "stream": true}))
+///                     .no_reconnect(),
+///             )
+///             .step(sse("tokens").stream("llm").listen().matching(json_path("$.choices[0].text")).until(64))
+///             .step(sse("done").stream("llm").await_checks(secs(30), [check_message("done").matching(data().is("[DONE]"))]))
+///             .step(sse("close").stream("llm").close()),
+///     )
+///     .build()?;
+/// assert_eq!(plan.scenarios[0].steps.len(), 4);
+/// # Ok::<(), sseload_scenario::Error>(())
+/// ```
 pub fn sse(name: impl Into<String>) -> Sse {
     Sse {
         name: name.into(),

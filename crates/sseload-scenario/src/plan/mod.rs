@@ -121,3 +121,13 @@ impl Scenario {
         format!("{}: {load}, {steps} step{}", self.name, plural(steps))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The engine shares one plan between worker threads.
+    #[test]
+    fn a_plan_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<super::Plan>();
+    }
+}
