@@ -10,7 +10,10 @@
 //!   Gatling's DSL, and produces the same [`Plan`].
 //! - [`Plan`] is what an engine runs: durations, URLs and counts are typed,
 //!   `#{…}` templates ([`Template`]) and queries are compiled once, session
-//!   variables are interned ([`VarId`]), and names are resolved.
+//!   variables are interned ([`VarId`]), and names are resolved. A
+//!   [`Template`] renders itself against a session
+//!   ([`expr::Lookup`]); a feeder hands out records through a [`Cursor`],
+//!   which says clearly when a queue runs dry ([`FeedError`]).
 //! - [`json_schema`] is the JSON Schema of the format, for editors.
 //!
 //! ```

@@ -9,8 +9,10 @@
 //! `\#{` writes a literal `#{`.
 
 mod parse;
+mod render;
 mod template;
 
+pub use render::{Lookup, RenderError};
 pub use template::{Access, Function, Part, Template, VarFunction, VarRef};
 
 pub(crate) use parse::compile;

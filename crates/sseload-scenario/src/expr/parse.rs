@@ -79,7 +79,12 @@ fn expression(text: &str, vars: &mut Vars) -> Result<Part, TemplateError> {
     }
     let var = vars.intern(head);
     let (path, then) = accesses(rest, text)?;
-    Ok(Part::Var(VarRef { var, path, then }))
+    Ok(Part::Var(VarRef {
+        text: text.to_owned(),
+        var,
+        path,
+        then,
+    }))
 }
 
 const FUNCTIONS: [&str; 7] = [
@@ -254,6 +259,7 @@ mod tests {
         assert_eq!(
             p[1],
             Part::Var(VarRef {
+                text: "id".into(),
                 var: id,
                 path: vec![],
                 then: None
@@ -266,6 +272,7 @@ mod tests {
         let (p, vars) = parts("#{order.items(-1).sku.size()}");
         let var = vars.get("order").unwrap();
         let expected = VarRef {
+            text: "order.items(-1).sku.size()".into(),
             var,
             path: vec![
                 Access::Key("items".into()),

@@ -55,6 +55,8 @@ pub enum Part {
 /// A read of a session variable: `#{name.key(0).size()}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VarRef {
+    /// The expression as written between `#{` and `}`, for error messages.
+    pub text: String,
     /// The variable.
     pub var: VarId,
     /// Keys and indexes to follow into its value.
