@@ -67,9 +67,9 @@ pub enum Item {
 /// Feed it byte chunks as they arrive; it calls back with each [`Item`] as soon
 /// as the line that completes it has been read. Complete lines inside a chunk
 /// are parsed in place; a trailing partial line is copied once (the value of a
-/// partial `data` line straight into the event's data). Data is decoded from
-/// UTF-8 once per event, and an event costs one allocation (its data) when its
-/// type and id repeat.
+/// partial `data` line straight into the event's data). Each value is decoded
+/// from UTF-8 once, as it is appended, and an event costs one allocation (its
+/// data) when its type and id repeat.
 ///
 /// ```
 /// use sseload_proto::{Item, Parser};
@@ -214,6 +214,11 @@ impl Parser {
     /// empty line, the incomplete event is not dispatched.)" The last event id
     /// and the reconnection time persist, so the same parser serves the next
     /// connection of a reconnecting client.
+    ///
+    /// The next stream's last event ID buffer starts from the last event id
+    /// (not from the empty string), as browsers do: an `id` line of a block
+    /// cut off by the end of the stream is forgotten, and the first event of
+    /// the new stream carries the id the client resumed from.
     pub fn end_of_stream(&mut self) {
         let mut partial = std::mem::take(&mut self.stream.partial);
         partial.clear();
