@@ -80,6 +80,24 @@ impl Http {
         self
     }
 
+    /// A body read from a file and sent as is (relative to the plan's base directory).
+    pub fn body_file(mut self, path: impl Into<String>) -> Self {
+        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+            file: Some(path.into()),
+            ..rs::BodyMap::default()
+        })));
+        self
+    }
+
+    /// A body template read from a file once.
+    pub fn body_template(mut self, path: impl Into<String>) -> Self {
+        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+            template: Some(path.into()),
+            ..rs::BodyMap::default()
+        })));
+        self
+    }
+
     /// Adds a check on the response.
     pub fn check(mut self, criterion: Criterion) -> Self {
         self.0.checks.0.push(checked(criterion.0));
@@ -242,6 +260,24 @@ impl SseConnect {
     pub fn json_body(mut self, json: serde_json::Value) -> Self {
         self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
             json: Some(json),
+            ..rs::BodyMap::default()
+        })));
+        self
+    }
+
+    /// A body read from a file and sent as is (relative to the plan's base directory).
+    pub fn body_file(mut self, path: impl Into<String>) -> Self {
+        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+            file: Some(path.into()),
+            ..rs::BodyMap::default()
+        })));
+        self
+    }
+
+    /// A body template read from a file once.
+    pub fn body_template(mut self, path: impl Into<String>) -> Self {
+        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+            template: Some(path.into()),
             ..rs::BodyMap::default()
         })));
         self

@@ -411,3 +411,85 @@ scenarios:
         "[Forever { counter: None, steps: [Pace(Fixed(2s)), Pause(Fixed(1s))] }]"
     );
 }
+
+/// A directory of its own under the system temp dir, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("sseload-scenario-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.0.join(name), text).unwrap();
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn files_are_read_relative_to_the_scenario() {
+    let dir = TempDir::new("files");
+    dir.write("users.csv", "user , token\nalice,a1\nbob,b2\n");
+    dir.write("items.json", r#"[{"sku": "x1", "qty": 2}, {"sku": "y2"}]"#);
+    dir.write("body.bin", "raw bytes");
+    dir.write("body.tpl", "{\"user\": \"#{user}\", \"sku\": \"#{sku}\"}");
+    dir.write(
+        "ca.pem",
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    );
+    let yaml = r#"
+target: embedded
+http: { tls: { ca_file: ca.pem } }
+feeders:
+  users: { csv: users.csv }
+  items: { json: items.json, strategy: shuffle }
+scenarios:
+  - name: s
+    load: [ { at_once_users: 1 } ]
+    steps:
+      - feed: users
+      - feed: items
+      - http: { name: raw, method: PUT, url: /raw, body: { file: body.bin } }
+      - http: { name: tpl, method: POST, url: /tpl, body: { template: body.tpl } }
+"#;
+    let from_yaml = sseload_scenario::from_str_in(yaml, "files.yaml", &dir.0, "scenario")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_builder = plan("scenario")
+        .embedded()
+        .ca_file("ca.pem")
+        .base_dir(&dir.0)
+        .feeder("users", Feeder::csv("users.csv"))
+        .feeder("items", Feeder::json("items.json").shuffle())
+        .scenario(
+            scenario("s")
+                .load(at_once_users(1))
+                .step(feed("users"))
+                .step(feed("items"))
+                .step(http("raw").method("PUT", "/raw").body_file("body.bin"))
+                .step(http("tpl").post("/tpl").body_template("body.tpl")),
+        )
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_yaml, from_builder);
+    let users = &from_yaml.feeders[1];
+    let names: Vec<&str> = users
+        .columns
+        .iter()
+        .map(|c| from_yaml.vars.name(*c))
+        .collect();
+    assert_eq!(
+        (users.name.as_str(), names),
+        ("users", vec!["token", "user"])
+    );
+    assert_eq!(users.records[0], [json!("a1"), json!("alice")]);
+    let items = &from_yaml.feeders[0];
+    assert_eq!(items.records[1], [json!(null), json!("y2")]);
+}
