@@ -14,6 +14,8 @@
 //!   [`Template`] renders itself against a session
 //!   ([`expr::Lookup`]); a feeder hands out records through a [`Cursor`],
 //!   which says clearly when a queue runs dry ([`FeedError`]).
+//! - [`check`] runs the compiled criteria on an event or a response, with
+//!   Gatling's semantics, for the engine.
 //! - [`json_schema`] is the JSON Schema of the format, for editors.
 //!
 //! ```
@@ -49,6 +51,7 @@ pub use crate::{
 };
 
 pub mod builder;
+pub mod check;
 pub mod expr;
 
 mod error;

@@ -2,11 +2,13 @@
 //!
 //! - `examples`: every file in `examples/` validates, and the stock-market
 //!   sample written with the builder gives the same plan.
+//! - `checks`: criteria run on events and responses, with Gatling semantics.
 //! - `equivalence`: every construct, written in YAML and with the builder,
 //!   gives the same plan.
 //! - `errors`: each kind of invalid input, with its exact message, position and hint.
 //! - `schema`: the committed JSON Schema is up to date (`UPDATE_SCHEMA=1` rewrites it).
 
+mod checks;
 mod equivalence;
 mod errors;
 mod examples;
