@@ -87,6 +87,11 @@ fn expression(text: &str, vars: &mut Vars) -> Result<Part, TemplateError> {
     }))
 }
 
+/// The longest `randomAlphanumeric(n)`: rendering must stay cheap.
+const MAX_RANDOM_TEXT: usize = 65_536;
+/// The most digits `randomDouble` rounds to (an f64 holds about 17).
+const MAX_DIGITS: u32 = 17;
+
 const FUNCTIONS: [&str; 7] = [
     "randomInt",
     "randomLong",
@@ -191,8 +196,10 @@ fn function(name: &str, args: &str) -> Result<Function, TemplateError> {
         ("randomUuid", []) => Ok(Function::RandomUuid),
         ("randomAlphanumeric", [n]) => n
             .parse()
+            .ok()
+            .filter(|n| *n <= MAX_RANDOM_TEXT)
             .map(Function::RandomAlphanumeric)
-            .map_err(|_| bad()),
+            .ok_or_else(bad),
         ("currentTimeMillis", []) => Ok(Function::CurrentTimeMillis),
         ("currentDate", []) => Ok(Function::CurrentDate),
         ("currentDate", [_]) => Err(TemplateError {
@@ -227,7 +234,12 @@ fn random_double(
             "empty range in `{call}`: the minimum must be below the maximum"
         )));
     }
-    let digits = digits.map(|d| d.parse().map_err(|_| bad())).transpose()?;
+    if !(min.is_finite() && max.is_finite()) {
+        return Err(bad());
+    }
+    let digits = digits
+        .map(|d| d.parse().ok().filter(|d| *d <= MAX_DIGITS).ok_or_else(bad))
+        .transpose()?;
     Ok(Function::RandomDouble { min, max, digits })
 }
 
@@ -324,5 +336,17 @@ mod tests {
         );
         assert_eq!(message("#{a(x)}"), "`x` is not an index in `#{a(x)}`");
         assert!(compile("#{currentDate(yyyy)}", &mut vars).is_err());
+        assert_eq!(
+            message("#{randomDouble(0, inf)}"),
+            "wrong arguments in `randomDouble(0, inf)`"
+        );
+        assert_eq!(
+            message("#{randomDouble(0, 1, 99)}"),
+            "wrong arguments in `randomDouble(0, 1, 99)`"
+        );
+        assert_eq!(
+            message("#{randomAlphanumeric(99999999)}"),
+            "wrong arguments in `randomAlphanumeric(99999999)`"
+        );
     }
 }
