@@ -6,11 +6,13 @@
 //! - `equivalence`: every construct, written in YAML and with the builder,
 //!   gives the same plan.
 //! - `errors`: each kind of invalid input, with its exact message, position and hint.
+//! - `robustness`: broken variants of the examples never panic.
 //! - `schema`: the committed JSON Schema is up to date (`UPDATE_SCHEMA=1` rewrites it).
 
 mod checks;
 mod equivalence;
 mod errors;
 mod examples;
+mod robustness;
 mod schema;
 mod support;
