@@ -90,6 +90,7 @@ fn every_problem_is_reported_with_its_place_and_exit_2() {
   |
 4 |     load: [{{constant_users_per_sec: {{rate: -1, during: 1m}}}}]
   |                                            ^
+  = hint: a positive number, such as 0.5, 20 or 1000
 
 error: sse_close on stream `price`, which no sse_connect in scenario `s` opens
  --> {0}:7:30

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use schemars::{JsonSchema, SchemaGenerator, json_schema};
 use serde::Deserialize;
+
+use crate::yaml::de::HINT_SEPARATOR;
 use serde::de::{self, Deserializer, Visitor};
 
 /// A duration read from the scenario.
@@ -103,7 +105,7 @@ impl Visitor<'_> for DurVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
         parse(v)
             .map(Dur)
-            .map_err(|message| E::custom(format_args!("{message}; {HINT}")))
+            .map_err(|message| E::custom(format_args!("{message}{HINT_SEPARATOR}{HINT}")))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {

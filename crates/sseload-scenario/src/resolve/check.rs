@@ -34,7 +34,11 @@ pub(crate) fn sequences(
 
 fn sequence(ctx: &mut Ctx<'_>, s: &Spanned<rc::Sequence>) -> Option<Sequence> {
     if s.value.timeout.0.is_zero() {
-        ctx.error::<()>(s.at, "a sequence `timeout` must be longer than zero");
+        ctx.error_hint::<()>(
+            s.at,
+            "a sequence `timeout` must be longer than zero",
+            "such as 5s or 30s",
+        );
     }
     if s.value.checks.is_empty() {
         return ctx.error_hint(
@@ -284,13 +288,14 @@ pub(crate) fn json_path(ctx: &mut Ctx<'_>, path: &Spanned<String>) -> Option<Jso
 fn jmes_path(ctx: &mut Ctx<'_>, path: &Spanned<String>) -> Option<crate::plan::JmesPath> {
     match jmespath::compile(&path.value) {
         Ok(compiled) => Some(Compiled::new(&path.value, compiled)),
-        Err(err) => ctx.error(
+        Err(err) => ctx.error_hint(
             path.at,
             format!(
                 "invalid JMESPath `{}`: {}",
                 path.value,
                 first_line(&err.to_string())
             ),
+            "JMESPath as on jmespath.org, such as `items[0].id` or `[?symbol=='AAPL'].price`",
         ),
     }
 }
@@ -310,7 +315,12 @@ pub(crate) fn regex(ctx: &mut Ctx<'_>, text: &Spanned<String>) -> Option<Regex> 
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("")
                 .trim_start_matches("error: ");
-            ctx.error(text.at, format!("invalid regex `{}`: {last}", text.value))
+            let hint = "the syntax of Rust's regex crate; in double-quoted YAML, write `\\\\d` for `\\d`, or use single quotes";
+            ctx.error_hint(
+                text.at,
+                format!("invalid regex `{}`: {last}", text.value),
+                hint,
+            )
         }
     }
 }

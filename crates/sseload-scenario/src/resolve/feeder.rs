@@ -97,7 +97,8 @@ fn read(
     parse: fn(&Path) -> Result<Records, String>,
 ) -> Option<Records> {
     let path = ctx.path(&file.value);
-    parse(&path).map_or_else(|message| ctx.error(file.at, message), Some)
+    let hint = "relative file names are relative to the scenario file";
+    parse(&path).map_or_else(|message| ctx.error_hint(file.at, message, hint), Some)
 }
 
 fn csv(path: &Path) -> Result<Records, String> {

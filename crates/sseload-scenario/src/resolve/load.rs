@@ -82,7 +82,11 @@ fn is_closed(step: &LoadStep) -> bool {
 
 fn nonzero(ctx: &mut Ctx<'_>, during: Dur, at: Option<crate::error::Pos>) -> Option<Duration> {
     if during.0.is_zero() {
-        return ctx.error(at, "`during` must be longer than zero");
+        return ctx.error_hint(
+            at,
+            "`during` must be longer than zero",
+            "such as 10s or 1m; to start users at once, use `at_once_users`",
+        );
     }
     Some(during.0)
 }

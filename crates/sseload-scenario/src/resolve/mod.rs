@@ -163,14 +163,12 @@ impl<'o> Ctx<'o> {
     pub(crate) fn positive(&mut self, n: &Spanned<i64>, what: &str) -> Option<NonZeroU32> {
         let value = u32::try_from(n.value).ok().and_then(NonZeroU32::new);
         value.or_else(|| {
-            self.error(
-                n.at,
-                format!(
-                    "{what} must be a whole number from 1 to {}, found {}",
-                    u32::MAX,
-                    n.value
-                ),
-            )
+            let message = format!(
+                "{what} must be a whole number from 1 to {}, found {}",
+                u32::MAX,
+                n.value
+            );
+            self.error_hint(n.at, message, "such as 1, 10 or 500")
         })
     }
 
@@ -178,14 +176,12 @@ impl<'o> Ctx<'o> {
     pub(crate) fn count(&mut self, n: &Spanned<i64>, what: &str) -> Option<u32> {
         let value = u32::try_from(n.value).ok();
         value.or_else(|| {
-            self.error(
-                n.at,
-                format!(
-                    "{what} must be a whole number from 0 to {}, found {}",
-                    u32::MAX,
-                    n.value
-                ),
-            )
+            let message = format!(
+                "{what} must be a whole number from 0 to {}, found {}",
+                u32::MAX,
+                n.value
+            );
+            self.error_hint(n.at, message, "such as 0, 10 or 500")
         })
     }
 
@@ -194,7 +190,11 @@ impl<'o> Ctx<'o> {
         if x.value.is_finite() && x.value > 0.0 {
             return Some(x.value);
         }
-        self.error(x.at, format!("{what} must be above 0, found {}", x.value))
+        self.error_hint(
+            x.at,
+            format!("{what} must be above 0, found {}", x.value),
+            "a positive number, such as 0.5, 20 or 1000",
+        )
     }
 
     /// A finite number from zero.
@@ -202,9 +202,10 @@ impl<'o> Ctx<'o> {
         if x.value.is_finite() && x.value >= 0.0 {
             return Some(x.value);
         }
-        self.error(
+        self.error_hint(
             x.at,
             format!("{what} cannot be negative, found {}", x.value),
+            "0 or a positive number, such as 0.5 or 20",
         )
     }
 

@@ -47,6 +47,9 @@ pub(crate) fn request_name(ctx: &mut Ctx<'_>, name: &Spanned<String>) -> Option<
     Some(name.value.clone())
 }
 
+/// Where relative file names point.
+const FILES: &str = "relative file names are relative to the scenario file";
+
 fn is_token(text: &str) -> bool {
     !text.is_empty()
         && text
@@ -76,7 +79,11 @@ fn url(ctx: &mut Ctx<'_>, url: &Spanned<String>) -> Option<crate::expr::Template
     let absolute = text.starts_with("http://") || text.starts_with("https://");
     if absolute {
         if let Err(err) = url::Url::parse(text) {
-            return ctx.error(url.at, format!("invalid URL `{text}`: {err}"));
+            return ctx.error_hint(
+                url.at,
+                format!("invalid URL `{text}`: {err}"),
+                "such as http://127.0.0.1:8080/stream",
+            );
         }
     } else if !text.starts_with('/') {
         return ctx.error_hint(
@@ -94,7 +101,11 @@ pub(crate) fn headers(
 ) -> Option<Vec<Header>> {
     all(headers, |(name, value)| {
         if !is_token(name) {
-            return ctx.error(value.at, format!("invalid header name `{name}`"));
+            return ctx.error_hint(
+                value.at,
+                format!("invalid header name `{name}`"),
+                "letters, digits and `-`, such as `X-Request-Id`",
+            );
         }
         let value = ctx.template(value)?;
         Some(Header {
@@ -132,9 +143,10 @@ fn body_map(ctx: &mut Ctx<'_>, map: &BodyMap, at: Option<Pos>) -> Option<Body> {
                     path,
                     bytes: Arc::from(bytes),
                 }),
-                Err(err) => ctx.error(
+                Err(err) => ctx.error_hint(
                     at,
                     format!("cannot read body file `{}`: {err}", path.display()),
+                    FILES,
                 ),
             }
         }
@@ -147,9 +159,10 @@ fn body_map(ctx: &mut Ctx<'_>, map: &BodyMap, at: Option<Pos>) -> Option<Body> {
             let path = ctx.path(file);
             match std::fs::read_to_string(&path) {
                 Ok(text) => ctx.template_at(&text, at).map(Body::Text),
-                Err(err) => ctx.error(
+                Err(err) => ctx.error_hint(
                     at,
                     format!("cannot read body template `{}`: {err}", path.display()),
+                    FILES,
                 ),
             }
         }

@@ -15,6 +15,10 @@ use super::node::{Kind, Node};
 use super::wrap::{CHECKED, ONE_OR_MANY, SCALAR_OR, SPANNED};
 use crate::error::{Diagnostic, Pos};
 
+/// Splits a custom error message from its hint: the raw types' own
+/// `Deserialize` impls are generic over the error type and can only pass text.
+pub(crate) const HINT_SEPARATOR: &str = "\n= hint: ";
+
 /// Where recovered errors go.
 pub(crate) type Sink = RefCell<Vec<Diagnostic>>;
 
@@ -66,7 +70,11 @@ fn one_of(expected: &[&str]) -> String {
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Self(Diagnostic::new(msg.to_string(), None))
+        let text = msg.to_string();
+        match text.split_once(HINT_SEPARATOR) {
+            Some((message, hint)) => Self::with_hint(message.to_owned(), hint.to_owned()),
+            None => Self(Diagnostic::new(text, None)),
+        }
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -78,7 +86,10 @@ impl de::Error for DeError {
     }
 
     fn missing_field(field: &'static str) -> Self {
-        Self(Diagnostic::new(format!("missing key `{field}`"), None))
+        Self::with_hint(
+            format!("missing key `{field}`"),
+            format!("add `{field}:` to this mapping"),
+        )
     }
 
     fn duplicate_field(field: &'static str) -> Self {

@@ -65,11 +65,12 @@ scenarios:
     load: [{ramp_users: {users: 3, during: 10 seconds}}]
     steps: []
 "##;
-    let expected = r##"error: invalid duration `10 seconds`; write a number and a unit, such as 250ms, 10s, 1m30s or 2h (units: ns, us, ms, s, m, h)
+    let expected = r##"error: invalid duration `10 seconds`
  --> <string>:4:44
   |
 4 |     load: [{ramp_users: {users: 3, during: 10 seconds}}]
   |                                            ^
+  = hint: write a number and a unit, such as 250ms, 10s, 1m30s or 2h (units: ns, us, ms, s, m, h)
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -87,6 +88,7 @@ scenarios:
   |
 4 |     load: [{constant_users_per_sec: {rate: -2, during: 5s}}]
   |                                            ^
+  = hint: a positive number, such as 0.5, 20 or 1000
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -186,6 +188,7 @@ scenarios:
   |
 6 |       - sse_connect: { name: c, url: /x, await: [{timeout: 1s, checks: [{name: k, check: {regex: '(unclosed'}}]}] }
   |                                                                                                  ^
+  = hint: the syntax of Rust's regex crate; in double-quoted YAML, write `\\d` for `\d`, or use single quotes
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -204,6 +207,7 @@ scenarios:
   |
 6 |       - sse_connect: { name: c, url: /x, await: [{timeout: 1s, checks: [{name: k, check: {jmes_path: 'a[?'}}]}] }
   |                                                                                                      ^
+  = hint: JMESPath as on jmespath.org, such as `items[0].id` or `[?symbol=='AAPL'].price`
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -250,6 +254,7 @@ assertions:
   |
 5 |       - constant_users_per_sec: {rate: 0, during: 5s}
   |                                        ^
+  = hint: a positive number, such as 0.5, 20 or 1000
 
 error: open-model and closed-model load steps are mixed in one scenario
  --> <string>:6:9
@@ -258,11 +263,12 @@ error: open-model and closed-model load steps are mixed in one scenario
   |         ^
   = hint: open steps (at_once_users, ramp_users, constant_users_per_sec, ramp_users_per_sec, stress_peak_users, nothing_for) and closed steps (constant_concurrent_users, ramp_concurrent_users) cannot be combined; split them into two scenarios
 
-error: invalid duration `forever`; write a number and a unit, such as 250ms, 10s, 1m30s or 2h (units: ns, us, ms, s, m, h)
+error: invalid duration `forever`
  --> <string>:8:16
   |
 8 |       - pause: forever
   |                ^
+  = hint: write a number and a unit, such as 250ms, 10s, 1m30s or 2h (units: ns, us, ms, s, m, h)
 
 error: URL `relative` is neither absolute nor a path
   --> <string>:10:31
@@ -323,6 +329,7 @@ scenarios:
   |
 3 |   - load: [{at_once_users: 1}]
   |     ^
+  = hint: add `name:` to this mapping
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -476,6 +483,7 @@ scenarios:
   |
 3 |   users: { csv: missing.csv }
   |                 ^
+  = hint: relative file names are relative to the scenario file
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -503,6 +511,7 @@ assertions:
   |
 6 |     load: [{constant_users_per_sec: {rate: -1, during: 1m}}]
   |                                            ^
+  = hint: a positive number, such as 0.5, 20 or 1000
 
 error: undefined feeder `user`
  --> <string>:8:15
@@ -537,6 +546,7 @@ error: invalid regex `(x`: unclosed group
    |
 12 |           await: [{timeout: 1s, checks: [{name: k, check: {json_path: '$[', save_as: v}}, {name: m, check: {regex: '(x'}}]}]
    |                                                                                                                    ^
+   = hint: the syntax of Rust's regex crate; in double-quoted YAML, write `\\d` for `\d`, or use single quotes
 
 error: no request is named `nope`
   --> <string>:15:47
