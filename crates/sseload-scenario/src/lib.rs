@@ -12,7 +12,7 @@
 //!   `#{…}` templates ([`Template`]) and queries are compiled once, session
 //!   variables are interned ([`VarId`]), and names are resolved. A
 //!   [`Template`] renders itself against a session
-//!   ([`expr::Lookup`]); a feeder hands out records through a [`Cursor`],
+//!   ([`expr::Lookup`]); a feeder hands out records through a [`FeedCursor`],
 //!   which says clearly when a queue runs dry ([`FeedError`]).
 //! - [`check`] runs the compiled criteria on an event or a response, with
 //!   Gatling's semantics, for the engine.

@@ -60,12 +60,12 @@ pub enum FeedError {
 /// Where a feeder is in its records; one per feeder per run, shared by the
 /// users (the engine guards it with a lock).
 #[derive(Debug, Clone)]
-pub struct Cursor {
+pub struct FeedCursor {
     next: usize,
     order: Option<Vec<usize>>,
 }
 
-impl Cursor {
+impl FeedCursor {
     /// A cursor at the start of `feeder`, shuffling its records once if asked.
     pub fn new(feeder: &Feeder, rng: &mut impl rand::Rng) -> Self {
         let order = (feeder.strategy == FeedStrategy::Shuffle).then(|| {
@@ -125,7 +125,7 @@ mod tests {
     fn take(strategy: FeedStrategy, n: usize) -> Vec<Result<Value, FeedError>> {
         let feeder = feeder(strategy);
         let mut rng = StdRng::seed_from_u64(7);
-        let mut cursor = Cursor::new(&feeder, &mut rng);
+        let mut cursor = FeedCursor::new(&feeder, &mut rng);
         (0..n)
             .map(|_| cursor.next(&feeder, &mut rng).map(|r| r[0].clone()))
             .collect()

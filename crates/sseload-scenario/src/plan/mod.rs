@@ -19,7 +19,7 @@ pub use check::{
     Compiled, Criterion, Expected, Extractor, Field, Find, JmesPath, JsonPath, MessageCheck, Regex,
     Sequence, Source, Transform, Validator,
 };
-pub use feeder::{Cursor, FeedError, FeedStrategy, Feeder, FeederId};
+pub use feeder::{FeedCursor, FeedError, FeedStrategy, Feeder, FeederId};
 pub use load::{ClosedStep, Load, OpenStep, ThrottleStep};
 pub use step::{
     Body, Branch, DEFAULT_STREAM, Header, Pause, Reconnect, Request, SseAwait, SseClose,
