@@ -184,3 +184,100 @@ pub fn jump_to_rps(rps: f64) -> ThrottleStep {
 pub fn hold_for(duration: Duration) -> ThrottleStep {
     ThrottleStep(rl::Throttle::HoldFor(Dur(duration)))
 }
+
+/// Open: arrival-rate levels, each `increment` users per second above the
+/// last (Gatling's `incrementUsersPerSec`); set `times` and
+/// `each_level_lasting`.
+pub fn increment_users_per_sec(increment: f64) -> IncrementRate {
+    IncrementRate(rl::RateStaircase {
+        increment: spanned(increment),
+        times: spanned(1),
+        each_level_lasting: Dur(Duration::ZERO),
+        separated_by_ramps_lasting: None,
+        starting_from: None,
+    })
+}
+
+/// Rate levels being described.
+#[derive(Debug, Clone)]
+pub struct IncrementRate(rl::RateStaircase);
+
+impl IncrementRate {
+    /// How many levels.
+    pub fn times(mut self, times: i64) -> Self {
+        self.0.times = spanned(times);
+        self
+    }
+
+    /// How long each level lasts.
+    pub fn each_level_lasting(mut self, duration: Duration) -> Self {
+        self.0.each_level_lasting = Dur(duration);
+        self
+    }
+
+    /// A linear ramp of this long between levels.
+    pub fn separated_by_ramps_lasting(mut self, duration: Duration) -> Self {
+        self.0.separated_by_ramps_lasting = Some(Dur(duration));
+        self
+    }
+
+    /// The first level's rate.
+    pub fn starting_from(mut self, rate: f64) -> Self {
+        self.0.starting_from = Some(spanned(rate));
+        self
+    }
+}
+
+impl From<IncrementRate> for LoadStep {
+    fn from(step: IncrementRate) -> Self {
+        Self(Raw::IncrementUsersPerSec(step.0))
+    }
+}
+
+/// Closed: levels of concurrent users, each `increment` above the last
+/// (Gatling's `incrementConcurrentUsers`); set `times` and `each_level_lasting`.
+pub fn increment_concurrent_users(increment: i64) -> IncrementUsers {
+    IncrementUsers(rl::UsersStaircase {
+        increment: spanned(increment),
+        times: spanned(1),
+        each_level_lasting: Dur(Duration::ZERO),
+        separated_by_ramps_lasting: None,
+        starting_from: None,
+    })
+}
+
+/// Concurrent-user levels being described.
+#[derive(Debug, Clone)]
+pub struct IncrementUsers(rl::UsersStaircase);
+
+impl IncrementUsers {
+    /// How many levels.
+    pub fn times(mut self, times: i64) -> Self {
+        self.0.times = spanned(times);
+        self
+    }
+
+    /// How long each level lasts.
+    pub fn each_level_lasting(mut self, duration: Duration) -> Self {
+        self.0.each_level_lasting = Dur(duration);
+        self
+    }
+
+    /// A linear ramp of this long between levels.
+    pub fn separated_by_ramps_lasting(mut self, duration: Duration) -> Self {
+        self.0.separated_by_ramps_lasting = Some(Dur(duration));
+        self
+    }
+
+    /// The first level's number of users.
+    pub fn starting_from(mut self, users: i64) -> Self {
+        self.0.starting_from = Some(spanned(users));
+        self
+    }
+}
+
+impl From<IncrementUsers> for LoadStep {
+    fn from(step: IncrementUsers) -> Self {
+        Self(Raw::IncrementConcurrentUsers(step.0))
+    }
+}

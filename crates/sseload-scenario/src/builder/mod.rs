@@ -52,8 +52,9 @@ pub use check::{
     json_path, regex, retry, status, substring,
 };
 pub use load::{
-    LoadStep, RampConcurrent, RampRate, Rate, RateStep, ThrottleStep, Users, at_once_users,
-    constant_concurrent_users, constant_users_per_sec, hold_for, jump_to_rps, nothing_for,
+    IncrementRate, IncrementUsers, LoadStep, RampConcurrent, RampRate, Rate, RateStep,
+    ThrottleStep, Users, at_once_users, constant_concurrent_users, constant_users_per_sec,
+    hold_for, increment_concurrent_users, increment_users_per_sec, jump_to_rps, nothing_for,
     ramp_concurrent_users, ramp_users, ramp_users_per_sec, reach_rps, stress_peak_users,
 };
 pub use step::{

@@ -24,6 +24,10 @@ pub(crate) enum LoadStep {
     RampUsersPerSec(RampRate),
     /// Open: `users` following a smoothed step (Heaviside) over `during`.
     StressPeakUsers(UsersDuring),
+    /// Open: arrival-rate levels, each `increment` above the last (Gatling's meta DSL).
+    IncrementUsersPerSec(RateStaircase),
+    /// Closed: levels of concurrent users, each `increment` above the last.
+    IncrementConcurrentUsers(UsersStaircase),
     /// Closed: keep `users` running for `during`.
     ConstantConcurrentUsers(UsersDuring),
     /// Closed: move the number of running users from `from` to `to` over `during`.
@@ -66,6 +70,44 @@ pub(crate) struct RampRate {
     /// Poisson arrivals around the ramping rate.
     #[serde(default)]
     pub(crate) randomized: bool,
+}
+
+/// Rate levels: `starting_from`, then `increment` more each level, `times`
+/// levels in all, each held for `each_level_lasting`, with linear ramps of
+/// `separated_by_ramps_lasting` between them.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RateStaircase {
+    /// Users per second added at each level.
+    pub(crate) increment: Spanned<f64>,
+    /// How many levels.
+    pub(crate) times: Spanned<i64>,
+    /// How long each level lasts.
+    pub(crate) each_level_lasting: Dur,
+    /// How long the ramp between two levels lasts (none by default).
+    #[serde(default)]
+    pub(crate) separated_by_ramps_lasting: Option<Dur>,
+    /// Users per second of the first level (0 by default).
+    #[serde(default)]
+    pub(crate) starting_from: Option<Spanned<f64>>,
+}
+
+/// Concurrent-user levels, as [`RateStaircase`] for the closed model.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsersStaircase {
+    /// Users added at each level.
+    pub(crate) increment: Spanned<i64>,
+    /// How many levels.
+    pub(crate) times: Spanned<i64>,
+    /// How long each level lasts.
+    pub(crate) each_level_lasting: Dur,
+    /// How long the ramp between two levels lasts (none by default).
+    #[serde(default)]
+    pub(crate) separated_by_ramps_lasting: Option<Dur>,
+    /// Users of the first level (0 by default).
+    #[serde(default)]
+    pub(crate) starting_from: Option<Spanned<i64>>,
 }
 
 /// A ramp of the number of concurrent users.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Ctx, all, valid};
+use super::{Ctx, all, staircase, valid};
 use crate::plan::{ClosedStep, Load, OpenStep, Pause, Step, ThrottleStep};
 use crate::raw::load::{LoadStep, Population, Throttle, Wait, WaitMap};
 use crate::raw::{self, Dur};
@@ -67,16 +67,26 @@ fn steps(ctx: &mut Ctx<'_>, load: &Spanned<Vec<Checked<Spanned<LoadStep>>>>) -> 
         return ctx.error_hint(load.at, "`load` is empty", LOAD_HINT);
     };
     if is_closed(&first.value) {
-        all(items, |step| closed(ctx, step)).map(Load::Closed)
+        let steps = all(items, |step| match &step.value {
+            LoadStep::IncrementConcurrentUsers(s) => staircase::users(ctx, s, step.at),
+            _ => closed(ctx, step).map(|s| vec![s]),
+        });
+        steps.map(|s| Load::Closed(s.concat()))
     } else {
-        all(items, |step| open(ctx, step)).map(Load::Open)
+        let steps = all(items, |step| match &step.value {
+            LoadStep::IncrementUsersPerSec(s) => staircase::rates(ctx, s, step.at),
+            _ => open(ctx, step).map(|s| vec![s]),
+        });
+        steps.map(|s| Load::Open(s.concat()))
     }
 }
 
 fn is_closed(step: &LoadStep) -> bool {
     matches!(
         step,
-        LoadStep::ConstantConcurrentUsers(_) | LoadStep::RampConcurrentUsers(_)
+        LoadStep::ConstantConcurrentUsers(_)
+            | LoadStep::RampConcurrentUsers(_)
+            | LoadStep::IncrementConcurrentUsers(_)
     )
 }
 
@@ -119,7 +129,10 @@ fn open(ctx: &mut Ctx<'_>, step: &Spanned<LoadStep>) -> Option<OpenStep> {
             })
         }
         LoadStep::RampUsersPerSec(r) => ramp_rate(ctx, r, at),
-        LoadStep::ConstantConcurrentUsers(_) | LoadStep::RampConcurrentUsers(_) => mixed(ctx, at),
+        LoadStep::ConstantConcurrentUsers(_)
+        | LoadStep::RampConcurrentUsers(_)
+        | LoadStep::IncrementConcurrentUsers(_)
+        | LoadStep::IncrementUsersPerSec(_) => mixed(ctx, at),
     }
 }
 

@@ -19,6 +19,7 @@ mod feeder;
 mod load;
 mod request;
 mod scope;
+mod staircase;
 mod step;
 
 use scope::Scope;

@@ -493,3 +493,79 @@ scenarios:
     let items = &from_yaml.feeders[0];
     assert_eq!(items.records[1], [json!(null), json!("y2")]);
 }
+
+#[test]
+fn gatling_meta_dsl_unrolls_into_plain_steps() {
+    let yaml = r#"
+target: embedded
+scenarios:
+  - name: open
+    load:
+      - increment_users_per_sec: { increment: 5, times: 3, each_level_lasting: 10s, separated_by_ramps_lasting: 2s, starting_from: 1 }
+    steps: [ { pause: 1s } ]
+  - name: closed
+    load:
+      - increment_concurrent_users: { increment: 10, times: 2, each_level_lasting: 30s }
+    steps: [ { pause: 1s } ]
+  - name: from-zero
+    load:
+      - increment_users_per_sec: { increment: 5, times: 2, each_level_lasting: 10s, separated_by_ramps_lasting: 2s }
+    steps: [ { pause: 1s } ]
+"#;
+    let from_yaml = support::plan(yaml);
+    let from_builder = plan("scenario")
+        .embedded()
+        .scenario(
+            scenario("open")
+                .load(
+                    increment_users_per_sec(5.0)
+                        .times(3)
+                        .each_level_lasting(secs(10))
+                        .separated_by_ramps_lasting(secs(2))
+                        .starting_from(1.0),
+                )
+                .step(pause(secs(1))),
+        )
+        .scenario(
+            scenario("closed")
+                .load(
+                    increment_concurrent_users(10)
+                        .times(2)
+                        .each_level_lasting(secs(30)),
+                )
+                .step(pause(secs(1))),
+        )
+        .scenario(
+            scenario("from-zero")
+                .load(
+                    increment_users_per_sec(5.0)
+                        .times(2)
+                        .each_level_lasting(secs(10))
+                        .separated_by_ramps_lasting(secs(2)),
+                )
+                .step(pause(secs(1))),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(from_yaml, from_builder);
+    let loads: Vec<String> = from_yaml
+        .scenarios
+        .iter()
+        .map(|s| format!("{:?}", s.load))
+        .collect();
+    assert_eq!(
+        loads,
+        [
+            "Open([ConstantRate { rate: 1.0, during: 10s, randomized: false }, \
+             RampRate { from: 1.0, to: 6.0, during: 2s, randomized: false }, \
+             ConstantRate { rate: 6.0, during: 10s, randomized: false }, \
+             RampRate { from: 6.0, to: 11.0, during: 2s, randomized: false }, \
+             ConstantRate { rate: 11.0, during: 10s, randomized: false }])",
+            "Closed([Constant { users: 0, during: 30s }, Constant { users: 10, during: 30s }])",
+            "Open([RampRate { from: 0.0, to: 5.0, during: 2s, randomized: false }, \
+             ConstantRate { rate: 5.0, during: 10s, randomized: false }, \
+             RampRate { from: 5.0, to: 10.0, during: 2s, randomized: false }, \
+             ConstantRate { rate: 10.0, during: 10s, randomized: false }])",
+        ]
+    );
+}
