@@ -43,8 +43,13 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<Duration>,
     /// Do not reconnect: the first loss ends the command.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "reconnect")]
     no_reconnect: bool,
+    /// Reconnect even when the method is not GET. Without it, a POST (or any
+    /// other non-GET) stream is not sent again when it ends: replaying a
+    /// request such as an LLM completion would start a new one.
+    #[arg(long)]
+    reconnect: bool,
     /// How statuses are treated: `default` retries 5xx and 429; `browser`
     /// ends on every non-200, as browsers do.
     #[arg(long, value_enum, default_value_t = RetryPolicy::Default)]
@@ -162,6 +167,7 @@ fn resolve(args: &Args) -> anyhow::Result<Settings> {
         None if args.data.is_some() => Method::POST,
         None => Method::GET,
     };
+    let replays_safely = method == Method::GET;
     let mut request = Request::new(method, &args.url)?.comments(args.comments);
     for header in &args.headers {
         let (name, value) = parse_header(header)?;
@@ -174,21 +180,21 @@ fn resolve(args: &Args) -> anyhow::Result<Settings> {
         request = request.last_event_id(id);
     }
     Ok(Settings {
-        client: client_builder(args),
+        client: client_builder(args, replays_safely),
         request,
         max_events: args.max_events,
         timeout: args.timeout,
     })
 }
 
-fn client_builder(args: &Args) -> Builder {
+fn client_builder(args: &Args, replays_safely: bool) -> Builder {
     let mut builder = Client::builder()
         .policy(match args.retry_policy {
             RetryPolicy::Default => Policy::Default,
             RetryPolicy::Browser => Policy::Browser,
         })
         .danger_accept_invalid_certs(args.insecure);
-    if args.no_reconnect {
+    if args.no_reconnect || !(replays_safely || args.reconnect) {
         builder = builder.reconnect(Reconnect::Never);
     }
     if args.http2_prior_knowledge {

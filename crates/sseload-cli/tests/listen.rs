@@ -366,3 +366,50 @@ async fn insecure_accepts_a_self_signed_target() {
     );
     peer.finish().await;
 }
+
+fn post(body: &str) -> String {
+    format!(
+        "POST / HTTP/1.1\r\nhost: {{addr}}\r\naccept: text/event-stream\r\ncache-control: no-cache\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn a_post_stream_is_not_sent_again_when_it_ends() {
+    let script = Script::new().exchange(
+        Exchange::expect(post("{}"))
+            .send(SSE_OK)
+            .send("retry: 10\ndata: [DONE]\n\n"),
+    );
+    let peer = Peer::start(script).await;
+    let output = listen(&["-d", "{}", "-v", &peer.url("/")]).await;
+
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "retry: 10\ndata: [DONE]\n\n");
+    assert!(
+        !stderr(&output).contains("reconnecting"),
+        "{}",
+        stderr(&output)
+    );
+    peer.finish().await;
+}
+
+#[tokio::test]
+async fn the_reconnect_flag_sends_a_post_again() {
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(post("{}"))
+                .send(SSE_OK)
+                .send("retry: 10\ndata: first\n\n"),
+        )
+        .exchange(Exchange::expect(post("{}")).send(NO_CONTENT));
+    let peer = Peer::start(script).await;
+    let output = listen(&["-d", "{}", "--reconnect", "--json", &peer.url("/")]).await;
+
+    assert_exit(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        "{\"type\":\"message\",\"data\":\"first\",\"id\":\"\",\"retry\":10}\n"
+    );
+    peer.finish().await;
+}
