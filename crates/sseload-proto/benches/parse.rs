@@ -63,7 +63,8 @@ impl Corpus {
 /// A JSON object of about 100 bytes, as an API pushing updates would send.
 fn json_100(n: usize) -> String {
     format!(
-        r#"{{"id":{n},"user":"user-{u:04}","action":"update","price":{p}.{c:02},"ts":1732200000{n:06}}}"#,
+        r#"{{"id":{n},"user":"user-{u:04}","action":"update","side":"{side}","price":{p}.{c:02},"ts":1732200000{n:06}}}"#,
+        side = if n.is_multiple_of(2) { "buy" } else { "sell" },
         u = n % 9973,
         p = 100 + n % 900,
         c = n % 100,

@@ -12,7 +12,7 @@ use memchr::memchr;
 
 use crate::event::{DEFAULT_EVENT_TYPE, Event};
 use crate::parse::Item;
-use crate::utf8::{Pieces, decode};
+use crate::utf8::{Line, Pieces};
 
 const DATA_PREFIX: &[u8] = b"data:";
 
@@ -89,25 +89,26 @@ impl Interpreter {
     /// Processes one complete, non-blank line (its BOM already stripped).
     pub(crate) fn line(
         &mut self,
-        line: &[u8],
+        line: Line<'_>,
         on_item: &mut impl FnMut(Item),
     ) -> Result<(), Oversize> {
         // The usual fields first: a known name and its colon need no search.
         if let Some(value) = line.strip_prefix(DATA_PREFIX) {
-            return self.append_data(strip_one_space(value));
+            return self.append_data(value.strip_one_space());
         }
         if let Some(value) = line.strip_prefix(b"id:") {
-            self.set_id(strip_one_space(value));
+            self.set_id(value.strip_one_space());
             return Ok(());
         }
         if let Some(value) = line.strip_prefix(b"event:") {
-            return self.set_event_type(strip_one_space(value));
+            return self.set_event_type(value.strip_one_space());
         }
         // "If the line starts with a U+003A COLON character (:): Ignore the line."
         if let Some(comment) = line.strip_prefix(b":") {
             if self.comments {
-                let text = decode(strip_one_space(comment)).into_owned();
-                on_item(Item::Comment(text));
+                on_item(Item::Comment(
+                    comment.strip_one_space().decode().into_owned(),
+                ));
             }
             return Ok(());
         }
@@ -115,9 +116,12 @@ impl Interpreter {
         // before the first colon as the field name, and after it as the value;
         // if the value starts with a U+0020 SPACE, remove it. Otherwise the
         // whole line is the field name and the value is the empty string."
-        let (name, value) = match memchr(b':', line) {
-            Some(colon) => (&line[..colon], strip_one_space(&line[colon + 1..])),
-            None => (line, &[][..]),
+        let (name, value) = match memchr(b':', line.bytes()) {
+            Some(colon) => (
+                &line.bytes()[..colon],
+                line.skip(colon + 1).strip_one_space(),
+            ),
+            None => (line.bytes(), line.skip(line.len())),
         };
         self.field(name, value, on_item)
     }
@@ -125,7 +129,7 @@ impl Interpreter {
     fn field(
         &mut self,
         name: &[u8],
-        value: &[u8],
+        value: Line<'_>,
         on_item: &mut impl FnMut(Item),
     ) -> Result<(), Oversize> {
         // Field names are compared after UTF-8 decoding; a name holding an
@@ -135,7 +139,7 @@ impl Interpreter {
             b"data" => self.append_data(value)?,
             b"event" => self.set_event_type(value)?,
             b"id" => self.set_id(value),
-            b"retry" => self.set_retry(value, on_item),
+            b"retry" => self.set_retry(value.bytes(), on_item),
             // "Otherwise: The field is ignored."
             _ => {}
         }
@@ -145,8 +149,8 @@ impl Interpreter {
     /// "Append the field value to the data buffer, then append a single U+000A
     /// LINE FEED (LF) character to the data buffer."
     #[inline]
-    fn append_data(&mut self, value: &[u8]) -> Result<(), Oversize> {
-        let value = decode(value);
+    fn append_data(&mut self, value: Line<'_>) -> Result<(), Oversize> {
+        let value = value.decode();
         self.check_size(self.data.len() + value.len() + 1 + self.event_type.len())?;
         self.reserve_data(value.len() + 1);
         self.data.push_str(&value);
@@ -156,9 +160,13 @@ impl Interpreter {
 
     /// Starts a data line whose value arrives over several chunks: `value` is
     /// its first part. Limits are checked when the line ends, by [`Self::end_data_line`].
-    pub(crate) fn begin_data_line(&mut self, value: &[u8]) {
+    pub(crate) fn begin_data_line(&mut self, value: Line<'_>) {
         self.reserve_data(value.len());
-        self.pieces.push(&mut self.data, value);
+        match value.text() {
+            // Valid text: no sequence can be cut at its end.
+            Some(text) => self.data.push_str(text),
+            None => self.pieces.push(&mut self.data, value.bytes()),
+        }
     }
 
     /// Appends more of the value of a data line begun by [`Self::begin_data_line`].
@@ -188,8 +196,8 @@ impl Interpreter {
 
     /// "Set the event type buffer to the field value."
     #[inline]
-    fn set_event_type(&mut self, value: &[u8]) -> Result<(), Oversize> {
-        let value = decode(value);
+    fn set_event_type(&mut self, value: Line<'_>) -> Result<(), Oversize> {
+        let value = value.decode();
         self.check_size(self.data.len() + value.len())?;
         self.event_type.clear();
         self.event_type.push_str(&value);
@@ -199,12 +207,13 @@ impl Interpreter {
     /// "If the field value does not contain U+0000 NULL, then set the last
     /// event ID buffer to the field value. Otherwise, ignore the field."
     #[inline]
-    fn set_id(&mut self, value: &[u8]) {
-        if memchr(0, value).is_some() || value == self.id_buffer.as_deref().unwrap_or("").as_bytes()
+    fn set_id(&mut self, value: Line<'_>) {
+        let bytes = value.bytes();
+        if memchr(0, bytes).is_some() || bytes == self.id_buffer.as_deref().unwrap_or("").as_bytes()
         {
             return;
         }
-        self.id_buffer = (!value.is_empty()).then(|| Arc::from(decode(value)));
+        self.id_buffer = (!bytes.is_empty()).then(|| Arc::from(value.decode()));
     }
 
     /// "If the field value consists of only ASCII digits, then interpret the
@@ -283,11 +292,6 @@ fn same_id(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
         (None, None) => true,
         _ => false,
     }
-}
-
-#[inline]
-pub(crate) fn strip_one_space(value: &[u8]) -> &[u8] {
-    value.strip_prefix(b" ").unwrap_or(value)
 }
 
 /// The value of a `retry` field, if it consists of ASCII digits only.

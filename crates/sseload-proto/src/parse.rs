@@ -11,7 +11,8 @@ use memchr::memchr2;
 
 use crate::error::ParseError;
 use crate::event::Event;
-use crate::interpret::{Interpreter, Oversize, strip_one_space};
+use crate::interpret::{Interpreter, Oversize};
+use crate::utf8::{Line, valid_prefix};
 
 /// Default [`Limits::max_line_len`]: 1 MiB.
 pub const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
@@ -122,7 +123,7 @@ impl StreamState {
 
     /// Strips the BOM from the first line of the stream, once.
     #[inline]
-    fn strip_bom<'a>(&mut self, line: &'a [u8]) -> &'a [u8] {
+    fn strip_bom<'a>(&mut self, line: Line<'a>) -> Line<'a> {
         if !self.at_start {
             return line;
         }
@@ -249,41 +250,55 @@ impl Parser {
         }
         if self.has_unfinished_line() {
             let Some(end) = memchr2(b'\n', b'\r', rest) else {
-                return self.buffer_partial(rest);
+                return self.buffer_partial(Line::from_bytes(rest));
             };
             self.finish_unfinished_line(&rest[..end], on_item)?;
-            rest = self.after_line_end(rest, end);
+            rest = &rest[end + self.line_end_len(&rest[end..])..];
             self.stream.line_start = base + (chunk.len() - rest.len()) as u64;
         }
-        // The hot loop: lines that start and end inside this chunk, parsed in place.
-        while let Some(end) = find_line_end(rest) {
-            self.line(&rest[..end], on_item)?;
-            rest = self.after_line_end(rest, end);
-            // A blank line right after a line ended by LF: the usual end of an event.
-            while let [b'\n', tail @ ..] = rest {
-                self.interpreter.dispatch(on_item);
-                rest = tail;
-            }
-            self.stream.line_start = base + (chunk.len() - rest.len()) as u64;
-        }
-        self.buffer_partial(rest)
+        self.complete_lines(rest, base + (chunk.len() - rest.len()) as u64, on_item)
     }
 
-    /// Skips the line end at `rest[end]` (CR, LF, or CRLF) and returns what follows.
-    #[inline]
-    fn after_line_end<'a>(&mut self, rest: &'a [u8], end: usize) -> &'a [u8] {
-        let terminator = rest[end];
-        let after = &rest[end + 1..];
-        if terminator != b'\r' {
-            return after;
-        }
-        match after.first() {
-            Some(b'\n') => &after[1..],
-            Some(_) => after,
-            None => {
-                self.stream.skip_lf = true;
-                after
+    /// The hot loop: parses in place the lines that start and end inside
+    /// `body` (which starts at stream offset `base`), and keeps the rest.
+    ///
+    /// `body` is validated as UTF-8 once; lines inside its valid prefix are
+    /// handed on as text and need no validation of their own.
+    fn complete_lines(
+        &mut self,
+        body: &[u8],
+        base: u64,
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
+        let text = valid_prefix(body);
+        let mut at = 0;
+        while let Some(len) = find_line_end(&body[at..]) {
+            let end = at + len;
+            self.line(Line::new(&body[at..end], text.get(at..end)), on_item)?;
+            at = end + self.line_end_len(&body[end..]);
+            // A blank line right after a line ended by LF: the usual end of an event.
+            while body.get(at) == Some(&b'\n') {
+                self.interpreter.dispatch(on_item);
+                at += 1;
             }
+            self.stream.line_start = base + at as u64;
+        }
+        // The rest is text only if all of the body was valid.
+        let rest_text = text.get(at..).filter(|rest| rest.len() == body.len() - at);
+        self.buffer_partial(Line::new(&body[at..], rest_text))
+    }
+
+    /// The length of the line end (CR, LF, or CRLF) that starts `rest`.
+    #[inline]
+    fn line_end_len(&mut self, rest: &[u8]) -> usize {
+        match rest {
+            [b'\r', b'\n', ..] => 2,
+            [b'\r'] => {
+                // The LF of a CRLF may start the next chunk.
+                self.stream.skip_lf = true;
+                1
+            }
+            _ => 1,
         }
     }
 
@@ -293,7 +308,8 @@ impl Parser {
     }
 
     /// Keeps the bytes of a line whose line end has not arrived yet.
-    fn buffer_partial(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+    fn buffer_partial(&mut self, rest: Line<'_>) -> Result<(), ParseError> {
+        let bytes = rest.bytes();
         if bytes.is_empty() {
             return Ok(());
         }
@@ -305,14 +321,14 @@ impl Parser {
         }
         self.check_line_len(self.stream.partial.len() + bytes.len())?;
         if self.stream.partial.is_empty()
-            && let Some(value) = data_line_value(bytes, self.stream.at_start)
+            && let Some(value) = data_line_value(rest, self.stream.at_start)
         {
             self.begin_data_line(value, bytes.len());
             return Ok(());
         }
         let mut partial = std::mem::take(&mut self.stream.partial);
         partial.extend_from_slice(bytes);
-        if let Some(value) = data_line_value(&partial, self.stream.at_start) {
+        if let Some(value) = data_line_value(Line::from_bytes(&partial), self.stream.at_start) {
             self.begin_data_line(value, partial.len());
             partial.clear();
         }
@@ -322,7 +338,7 @@ impl Parser {
 
     /// Streams the rest of an unfinished `data` line (of `len` bytes so far)
     /// straight into the data buffer, starting with `value`.
-    fn begin_data_line(&mut self, value: &[u8], len: usize) {
+    fn begin_data_line(&mut self, value: Line<'_>, len: usize) {
         self.interpreter.begin_data_line(value);
         self.stream.data_line = Some(len);
         self.stream.at_start = false;
@@ -344,17 +360,17 @@ impl Parser {
         }
         let mut line = std::mem::take(&mut self.stream.partial);
         line.extend_from_slice(tail);
-        let result = self.line(&line, on_item);
+        let result = self.line(Line::from_bytes(&line), on_item);
         line.clear();
         self.stream.partial = line;
         result
     }
 
     /// Processes one complete line, without its line end.
-    fn line(&mut self, line: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn line(&mut self, line: Line<'_>, on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
         self.check_line_len(line.len())?;
         let line = self.stream.strip_bom(line);
-        if line.is_empty() {
+        if line.len() == 0 {
             // "If the line is empty (a blank line): Dispatch the event."
             self.interpreter.dispatch(on_item);
             return Ok(());
@@ -386,7 +402,7 @@ impl Parser {
 
 /// The value so far of an unfinished line, if it is known to be a `data` line:
 /// past "data:" plus one byte, it is known whether a space is to be removed.
-fn data_line_value(line: &[u8], at_start: bool) -> Option<&[u8]> {
+fn data_line_value(line: Line<'_>, at_start: bool) -> Option<Line<'_>> {
     let line = if at_start {
         line.strip_prefix(BOM).unwrap_or(line)
     } else {
@@ -394,8 +410,8 @@ fn data_line_value(line: &[u8], at_start: bool) -> Option<&[u8]> {
     };
     let value = line
         .strip_prefix(b"data:")
-        .filter(|value| !value.is_empty())?;
-    Some(strip_one_space(value))
+        .filter(|value| value.len() > 0)?;
+    Some(value.strip_one_space())
 }
 
 /// The index of the first CR or LF in `bytes`.

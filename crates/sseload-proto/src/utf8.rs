@@ -123,3 +123,84 @@ fn incomplete_suffix_len(bytes: &[u8]) -> usize {
     }
     0
 }
+
+/// The longest prefix of `bytes` that is valid UTF-8, as text.
+///
+/// The parser validates each chunk once with this, so that the lines inside
+/// the valid part need no validation of their own.
+pub(crate) fn valid_prefix(bytes: &[u8]) -> &str {
+    match simdutf8::compat::from_utf8(bytes) {
+        Ok(text) => text,
+        // Validating the valid part again cannot fail; "" would only cost speed.
+        Err(err) => simdutf8::basic::from_utf8(&bytes[..err.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
+/// A line, or the part of one after a field name: its bytes, and the same
+/// bytes as text when they are already known to be valid UTF-8.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Line<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Line<'a> {
+    /// A line whose bytes are not known to be valid.
+    pub(crate) fn from_bytes(bytes: &'a [u8]) -> Self {
+        Self { bytes, text: None }
+    }
+
+    /// A line cut from a chunk, with `text` the same bytes if they were validated.
+    pub(crate) fn new(bytes: &'a [u8], text: Option<&'a str>) -> Self {
+        debug_assert!(
+            text.is_none_or(|text| text.as_bytes() == bytes),
+            "text must be the same bytes"
+        );
+        Self { bytes, text }
+    }
+
+    pub(crate) fn bytes(self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The same bytes as text, if they are known to be valid UTF-8.
+    pub(crate) fn text(self) -> Option<&'a str> {
+        self.text
+    }
+
+    pub(crate) fn len(self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The line after `count` bytes (which end on a character boundary when they are ASCII).
+    #[inline]
+    pub(crate) fn skip(self, count: usize) -> Self {
+        Self {
+            bytes: &self.bytes[count..],
+            text: self.text.and_then(|text| text.get(count..)),
+        }
+    }
+
+    /// The line without `prefix`, if it starts with it.
+    #[inline]
+    pub(crate) fn strip_prefix(self, prefix: &[u8]) -> Option<Self> {
+        self.bytes
+            .starts_with(prefix)
+            .then(|| self.skip(prefix.len()))
+    }
+
+    /// The value without its one leading space, if any.
+    #[inline]
+    pub(crate) fn strip_one_space(self) -> Self {
+        self.strip_prefix(b" ").unwrap_or(self)
+    }
+
+    /// The decoded text, borrowed when it needs no replacement.
+    #[inline]
+    pub(crate) fn decode(self) -> Cow<'a, str> {
+        match self.text {
+            Some(text) => Cow::Borrowed(text),
+            None => decode(self.bytes),
+        }
+    }
+}
