@@ -163,6 +163,20 @@ impl Histogram {
         Ok(Self { inner, clipped: 0 })
     }
 
+    /// The standard deviation; zero when empty.
+    pub fn stdev(&self) -> Duration {
+        if self.is_empty() {
+            return Duration::ZERO;
+        }
+        Duration::from_micros(self.inner.stdev().round() as u64)
+    }
+
+    /// Forgets every value, keeping the memory (for windows reused each second).
+    pub fn clear(&mut self) {
+        self.inner.reset();
+        self.clipped = 0;
+    }
+
     /// Sets the clipped count read from a results file next to the histogram.
     pub fn set_clipped(&mut self, clipped: u64) {
         self.clipped = clipped;
@@ -193,6 +207,17 @@ mod tests {
         assert!(s.max >= ms(100) && s.max <= ms(100) + ms(100) / 1000);
         assert!(s.p50 >= ms(50) && s.p50 <= ms(50) + ms(50) / 1000);
         assert!(s.p99 >= ms(99) && s.p99 <= ms(99) + ms(99) / 1000);
+    }
+
+    #[test]
+    fn clear_forgets_values_and_stdev_reads_the_spread() {
+        let mut h = Histogram::new();
+        h.record(ms(10));
+        h.record(ms(30));
+        assert!(h.stdev() >= ms(9) && h.stdev() <= ms(11));
+        h.clear();
+        assert!(h.is_empty());
+        assert_eq!(h.stdev(), Duration::ZERO);
     }
 
     #[test]

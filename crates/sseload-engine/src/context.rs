@@ -1,0 +1,112 @@
+//! What every user of a run shares: the plan, its names, the SSE clients,
+//! the base URLs, the feeders' cursors and the recorder.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+use sseload_client::Client;
+use sseload_scenario::{FeedCursor as Cursor, Plan, Reconnect, Step, VarId};
+use url::Url;
+
+use crate::error::Error;
+use crate::names::Names;
+use crate::record::Recorder;
+
+/// Shared by the users of one run.
+#[derive(Debug)]
+pub(crate) struct RunCtx {
+    pub(crate) plan: Plan,
+    pub(crate) names: Names,
+    pub(crate) clients: Vec<(Reconnect, Client)>,
+    pub(crate) bases: Vec<Url>,
+    pub(crate) feeders: Vec<Mutex<Cursor>>,
+    pub(crate) recorder: Arc<Recorder>,
+    pub(crate) initial: Vec<(VarId, Value)>,
+}
+
+impl RunCtx {
+    pub(crate) fn new(
+        plan: Plan,
+        bases: Vec<Url>,
+        initial: Vec<(VarId, Value)>,
+    ) -> Result<Self, Error> {
+        let names = Names::of(&plan);
+        let clients = clients(&plan)?;
+        let mut rng = StdRng::seed_from_u64(0x5EED);
+        let feeders = plan
+            .feeders
+            .iter()
+            .map(|f| Mutex::new(Cursor::new(f, &mut rng)))
+            .collect();
+        let recorder = Recorder::new(names.len());
+        Ok(Self {
+            plan,
+            names,
+            clients,
+            bases,
+            feeders,
+            recorder,
+            initial,
+        })
+    }
+
+    /// The client for a stream's reconnect policy.
+    pub(crate) fn client(&self, reconnect: Reconnect) -> &Client {
+        let found = self.clients.iter().find(|(r, _)| *r == reconnect);
+        &found.unwrap_or(&self.clients[0]).1
+    }
+
+    /// The base URL of user number `user` (round robin).
+    pub(crate) fn base(&self, user: u64) -> &Url {
+        &self.bases[usize::try_from(user).unwrap_or_default() % self.bases.len()]
+    }
+}
+
+/// One client per reconnect policy the plan uses (and a default one).
+fn clients(plan: &Plan) -> Result<Vec<(Reconnect, Client)>, Error> {
+    let mut policies = vec![Reconnect::Never];
+    for scenario in &plan.scenarios {
+        collect(&scenario.steps, &mut policies);
+    }
+    policies
+        .into_iter()
+        .map(|policy| Ok((policy, build(plan, policy)?)))
+        .collect()
+}
+
+fn collect(steps: &[Step], policies: &mut Vec<Reconnect>) {
+    for step in steps {
+        if let Step::SseConnect(c) = step
+            && !policies.contains(&c.reconnect)
+        {
+            policies.push(c.reconnect);
+        }
+        for children in step.children() {
+            collect(children, policies);
+        }
+    }
+}
+
+fn build(plan: &Plan, policy: Reconnect) -> Result<Client, Error> {
+    let mut builder = Client::builder()
+        .danger_accept_invalid_certs(plan.http.tls.accept_invalid_certs)
+        .connect_timeout(Some(Duration::from_secs(10)));
+    if let Some(ca) = &plan.http.tls.ca_file {
+        builder = builder.add_root_certificates_file(ca);
+    }
+    builder = match policy {
+        Reconnect::Never => builder.reconnect(sseload_client::Reconnect::Never),
+        Reconnect::Enabled {
+            max_attempts,
+            max_backoff,
+        } => builder.max_backoff(max_backoff).reconnect(
+            max_attempts.map_or(sseload_client::Reconnect::Forever, |n| {
+                sseload_client::Reconnect::AtMost(n.get())
+            }),
+        ),
+    };
+    Ok(builder.build()?)
+}

@@ -1,0 +1,364 @@
+//! [`Engine`]: starts a run (refusing what it cannot run), injects users
+//! per scenario, samples a point each second, stops on the duration cap or
+//! a [`Stopper`], and hands back the [`Report`].
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use sseload_scenario::{Load, Plan, Target, VarId};
+use sseload_server::{RunningServer, Server};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::context::RunCtx;
+use crate::error::Error;
+use crate::inject;
+use crate::report::{Meta, Report, Totals, secs};
+use crate::series::{self, Snapshot};
+use crate::user;
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop the run after this long (overrides the plan's `max_duration`).
+    pub duration: Option<Duration>,
+    /// Multiply every user count and arrival rate by this (above zero).
+    pub users_scale: f64,
+    /// Session values every user starts with.
+    pub initial: Vec<(VarId, Value)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            duration: None,
+            users_scale: 1.0,
+            initial: Vec::new(),
+        }
+    }
+}
+
+/// Stops a run: injection ends, users stop and close their streams, and
+/// the report of what was measured is still produced.
+#[derive(Debug, Clone)]
+pub struct Stopper(Arc<watch::Sender<bool>>);
+
+impl Stopper {
+    /// Asks the run to stop.
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// A run, ready to start.
+#[derive(Debug)]
+pub struct Engine {
+    ctx: Arc<RunCtx>,
+    options: Options,
+    embedded: Option<RunningServer>,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+impl Engine {
+    /// Checks that the engine runs everything `plan` uses, builds the
+    /// clients, and starts the embedded server when the target asks for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] naming the first construct the engine does not
+    /// run; [`Error::Option`], [`Error::Client`], [`Error::Embedded`].
+    pub async fn start(plan: Plan, options: Options) -> Result<Self, Error> {
+        crate::support::check(&plan)?;
+        if !(options.users_scale.is_finite() && options.users_scale > 0.0) {
+            return Err(Error::Option {
+                option: "users scale",
+                reason: format!("{} is not a number above zero", options.users_scale),
+            });
+        }
+        let (bases, embedded) = target(&plan.target).await?;
+        let ctx = RunCtx::new(plan, bases, options.initial.clone())?;
+        Ok(Self {
+            ctx: Arc::new(ctx),
+            options,
+            embedded,
+            stop: Arc::new(watch::channel(false).0),
+        })
+    }
+
+    /// The address of the embedded server, when the target is `embedded`.
+    pub fn embedded_url(&self) -> Option<&Url> {
+        self.embedded.as_ref().map(|_| &self.ctx.bases[0])
+    }
+
+    /// A handle that stops the run.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.stop))
+    }
+
+    /// How long the load profile lasts, capped by the duration options.
+    pub fn planned(&self) -> Duration {
+        let profile = self
+            .ctx
+            .plan
+            .scenarios
+            .iter()
+            .map(|s| profile_length(&s.load))
+            .max()
+            .unwrap_or_default();
+        self.cap().map_or(profile, |cap| cap.min(profile))
+    }
+
+    fn cap(&self) -> Option<Duration> {
+        self.options.duration.or(self.ctx.plan.max_duration)
+    }
+
+    /// Runs to the end; a snapshot goes to `snapshots` each second.
+    pub async fn run(self, snapshots: Option<mpsc::Sender<Snapshot>>) -> Report {
+        let start = Instant::now();
+        let wall = SystemTime::now();
+        let planned = self.planned();
+        let mut injectors = JoinSet::new();
+        for index in 0..self.ctx.plan.scenarios.len() {
+            let (ctx, stop) = (Arc::clone(&self.ctx), self.stop.subscribe());
+            let scale = self.options.users_scale;
+            injectors.spawn(scenario(ctx, index, scale, start, stop));
+        }
+        let mut sampler = Sampler {
+            last_arrivals: 0,
+            series: Vec::new(),
+            start,
+            planned,
+        };
+        let cap = self.cap().map(|c| start + c);
+        let ended_by = self
+            .wait(&mut injectors, &mut sampler, cap, snapshots.as_ref())
+            .await;
+        let elapsed = start.elapsed();
+        sampler.tick(&self.ctx, snapshots.as_ref()).await;
+        if let Some(server) = self.embedded {
+            server.shutdown().await;
+        }
+        report(&self.ctx, sampler.series, wall, elapsed, ended_by)
+    }
+
+    /// Waits for every scenario to end, sampling each second; stops at the cap.
+    async fn wait(
+        &self,
+        injectors: &mut JoinSet<()>,
+        sampler: &mut Sampler,
+        cap: Option<Instant>,
+        snapshots: Option<&mpsc::Sender<Snapshot>>,
+    ) -> &'static str {
+        let mut ticks = tokio::time::interval_at(
+            sampler.start + Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
+        let mut stop = self.stop.subscribe();
+        let mut ended_by = "completed";
+        let far = sampler.start + Duration::from_secs(86_400 * 365);
+        loop {
+            tokio::select! {
+                next = injectors.join_next() => if next.is_none() { return ended_by },
+                _ = ticks.tick() => sampler.tick(&self.ctx, snapshots).await,
+                () = tokio::time::sleep_until(cap.unwrap_or(far)), if ended_by == "completed" && cap.is_some() => {
+                    ended_by = "duration";
+                    self.stop.send_replace(true);
+                }
+                _ = stop.wait_for(|s| *s), if ended_by == "completed" => ended_by = "interrupted",
+            }
+        }
+    }
+}
+
+struct Sampler {
+    last_arrivals: u64,
+    series: Vec<series::Point>,
+    start: Instant,
+    planned: Duration,
+}
+
+impl Sampler {
+    async fn tick(&mut self, ctx: &RunCtx, snapshots: Option<&mpsc::Sender<Snapshot>>) {
+        let elapsed = self.start.elapsed();
+        let second = elapsed.as_secs_f64().round() as u64;
+        let point = series::sample(&ctx.recorder, second, &mut self.last_arrivals);
+        if let Some(tx) = snapshots {
+            let gauges = &ctx.recorder.gauges;
+            let snapshot = Snapshot {
+                elapsed,
+                planned: self.planned,
+                arrivals_total: gauges.arrivals.load(Ordering::Relaxed),
+                users_done: gauges.users_done.load(Ordering::Relaxed),
+                point: point.clone(),
+            };
+            let _ = tx.try_send(snapshot);
+        }
+        self.series.push(point);
+    }
+}
+
+fn profile_length(load: &Load) -> Duration {
+    match load {
+        Load::Open(steps) => steps.iter().map(inject::open_step_duration).sum(),
+        Load::Closed(steps) => steps.iter().map(inject::closed_step_duration).sum(),
+    }
+}
+
+/// The base URLs, starting the embedded server if asked.
+async fn target(target: &Target) -> Result<(Vec<Url>, Option<RunningServer>), Error> {
+    match target {
+        Target::BaseUrls(urls) => Ok((urls.clone(), None)),
+        Target::Embedded => {
+            let server = Server::builder()
+                .build()
+                .map_err(|e| Error::Embedded(e.to_string()))?;
+            let addr = "127.0.0.1:0"
+                .parse()
+                .map_err(|_| Error::Embedded("bad address".into()))?;
+            let running = server
+                .start(addr)
+                .await
+                .map_err(|e| Error::Embedded(e.to_string()))?;
+            let url = Url::parse(&format!("http://{}/", running.local_addr()))
+                .map_err(|e| Error::Embedded(e.to_string()))?;
+            Ok((vec![url], Some(running)))
+        }
+    }
+}
+
+/// Runs one scenario's injection, then waits for its users.
+async fn scenario(
+    ctx: Arc<RunCtx>,
+    index: usize,
+    scale: f64,
+    start: Instant,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (users_stop, users_rx) = watch::channel(false);
+    let mut users = JoinSet::new();
+    let spawner = Spawner {
+        ctx: Arc::clone(&ctx),
+        index,
+        stop: users_rx,
+    };
+    let closed = match &ctx.plan.scenarios[index].load {
+        Load::Open(steps) => {
+            let arrivals = inject::arrivals(steps, scale, index as u64);
+            open(&spawner, &mut users, arrivals, start, &mut stop).await;
+            false
+        }
+        Load::Closed(steps) => {
+            closed(&spawner, &mut users, steps, scale, start, &mut stop).await;
+            true
+        }
+    };
+    if closed || *stop.borrow() {
+        users_stop.send_replace(true);
+    }
+    loop {
+        tokio::select! {
+            next = users.join_next() => if next.is_none() { break },
+            _ = stop.wait_for(|s| *s) => { users_stop.send_replace(true); }
+        }
+    }
+}
+
+struct Spawner {
+    ctx: Arc<RunCtx>,
+    index: usize,
+    stop: watch::Receiver<bool>,
+}
+
+impl Spawner {
+    fn spawn(&self, users: &mut JoinSet<()>) {
+        let gauges = &self.ctx.recorder.gauges;
+        let id = gauges.arrivals.fetch_add(1, Ordering::Relaxed);
+        let (ctx, stop, index) = (Arc::clone(&self.ctx), self.stop.clone(), self.index);
+        users.spawn(async move {
+            user::run(Arc::clone(&ctx), index, id, stop).await;
+            ctx.recorder
+                .gauges
+                .users_done
+                .fetch_add(1, Ordering::Relaxed);
+        });
+        while users.try_join_next().is_some() {}
+    }
+}
+
+/// Starts a user at each arrival offset, from the clock only.
+async fn open(
+    spawner: &Spawner,
+    users: &mut JoinSet<()>,
+    arrivals: impl Iterator<Item = Duration>,
+    start: Instant,
+    stop: &mut watch::Receiver<bool>,
+) {
+    for offset in arrivals {
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            () = tokio::time::sleep_until(start + offset) => spawner.spawn(users),
+        }
+    }
+}
+
+/// Keeps the target number of users running until the profile ends.
+async fn closed(
+    spawner: &Spawner,
+    users: &mut JoinSet<()>,
+    steps: &[sseload_scenario::ClosedStep],
+    scale: f64,
+    start: Instant,
+    stop: &mut watch::Receiver<bool>,
+) {
+    let step = Duration::from_millis(10);
+    while let Some(target) = inject::closed_target(steps, scale, start.elapsed()) {
+        while (users.len() as u64) < target {
+            spawner.spawn(users);
+        }
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            _ = users.join_next(), if !users.is_empty() => {}
+            () = tokio::time::sleep(step) => {}
+        }
+    }
+}
+
+fn report(
+    ctx: &RunCtx,
+    series: Vec<series::Point>,
+    wall: SystemTime,
+    elapsed: Duration,
+    ended_by: &str,
+) -> Report {
+    let totals = Totals::collect(&ctx.recorder, ctx.names.list(), secs(elapsed));
+    let scenarios: Vec<String> = ctx.plan.scenarios.iter().map(|s| s.name.clone()).collect();
+    let target = match &ctx.plan.target {
+        Target::Embedded => format!("embedded ({})", ctx.bases[0]),
+        Target::BaseUrls(urls) => urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "),
+    };
+    Report {
+        meta: Meta {
+            plan: ctx.plan.name.clone(),
+            summary: ctx.plan.summary(),
+            target,
+            started_at_ms: wall
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            duration_s: secs(elapsed),
+            ended_by: ended_by.to_owned(),
+            users_started: ctx.recorder.gauges.arrivals.load(Ordering::Relaxed),
+            engine_version: env!("CARGO_PKG_VERSION"),
+        },
+        stats: totals.all_stats(&scenarios),
+        histograms: totals.serialized(),
+        errors: totals.errors.clone(),
+        series,
+        assertions: crate::assert::evaluate(&ctx.plan.assertions, &totals),
+    }
+}

@@ -1,0 +1,274 @@
+//! Injection: when users start. The open model turns a profile into arrival
+//! offsets from the start of the run, computed from the clock alone, so a
+//! slow system under test never delays an arrival. The closed model is a
+//! target number of concurrent users over time.
+
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sseload_scenario::{ClosedStep, OpenStep};
+
+/// Arrival offsets of an open profile, in order, scaled by `scale`.
+pub(crate) fn arrivals(
+    steps: &[OpenStep],
+    scale: f64,
+    seed: u64,
+) -> impl Iterator<Item = Duration> {
+    let mut start = Duration::ZERO;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut all = Vec::with_capacity(steps.len());
+    for step in steps {
+        let offsets = step_arrivals(step, scale, rng.random());
+        all.push(offsets.map(move |offset| start + offset));
+        start += open_step_duration(step);
+    }
+    all.into_iter().flatten()
+}
+
+/// How long an open step lasts.
+pub(crate) fn open_step_duration(step: &OpenStep) -> Duration {
+    match step {
+        OpenStep::NothingFor(d) => *d,
+        OpenStep::AtOnce(_) => Duration::ZERO,
+        OpenStep::Ramp { during, .. }
+        | OpenStep::ConstantRate { during, .. }
+        | OpenStep::RampRate { during, .. }
+        | OpenStep::StressPeak { during, .. } => *during,
+    }
+}
+
+/// How long a closed step lasts.
+pub(crate) fn closed_step_duration(step: &ClosedStep) -> Duration {
+    match step {
+        ClosedStep::Constant { during, .. } | ClosedStep::Ramp { during, .. } => *during,
+    }
+}
+
+fn scaled(users: u32, scale: f64) -> u64 {
+    (f64::from(users) * scale).round() as u64
+}
+
+/// The arrival offsets of one step, from the step's start.
+fn step_arrivals(
+    step: &OpenStep,
+    scale: f64,
+    seed: u64,
+) -> Box<dyn Iterator<Item = Duration> + Send> {
+    match *step {
+        OpenStep::NothingFor(_) => Box::new(std::iter::empty()),
+        OpenStep::AtOnce(users) => {
+            Box::new((0..scaled(users.get(), scale)).map(|_| Duration::ZERO))
+        }
+        OpenStep::Ramp { users, during } => {
+            let n = scaled(users.get(), scale);
+            Box::new((0..n).map(move |i| during.mul_f64(i as f64 / n as f64)))
+        }
+        OpenStep::ConstantRate {
+            rate,
+            during,
+            randomized,
+        } => rate_arrivals(rate * scale, rate * scale, during, randomized, seed),
+        OpenStep::RampRate {
+            from,
+            to,
+            during,
+            randomized,
+        } => rate_arrivals(from * scale, to * scale, during, randomized, seed),
+        OpenStep::StressPeak { users, during } => {
+            let n = scaled(users.get(), scale);
+            Box::new((0..n).map(move |i| during.mul_f64(inverse_smooth_step(i as f64 / n as f64))))
+        }
+    }
+}
+
+/// Arrivals at a rate moving linearly from `from` to `to` users per second.
+///
+/// Deterministic: arrival `i` is at the time the expected count reaches `i`.
+/// Randomized: a Poisson process with that rate (thinning).
+fn rate_arrivals(
+    from: f64,
+    to: f64,
+    during: Duration,
+    randomized: bool,
+    seed: u64,
+) -> Box<dyn Iterator<Item = Duration> + Send> {
+    let total = during.as_secs_f64();
+    if randomized {
+        return Box::new(poisson(from, to, total, seed));
+    }
+    let expected = (from + to) / 2.0 * total;
+    let n = (expected + 1e-9).floor() as u64;
+    Box::new((0..n).map(move |i| Duration::from_secs_f64(time_of_count(from, to, total, i as f64))))
+}
+
+/// The time at which `from·t + (to−from)·t²/(2·total)` reaches `count`.
+fn time_of_count(from: f64, to: f64, total: f64, count: f64) -> f64 {
+    let a = (to - from) / (2.0 * total);
+    if a.abs() < 1e-12 {
+        return count / from;
+    }
+    let disc = (from * from + 4.0 * a * count).max(0.0);
+    ((-from + disc.sqrt()) / (2.0 * a)).clamp(0.0, total)
+}
+
+fn poisson(from: f64, to: f64, total: f64, seed: u64) -> impl Iterator<Item = Duration> + Send {
+    let peak = from.max(to);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut t = 0.0_f64;
+    std::iter::from_fn(move || {
+        while peak > 0.0 {
+            let u: f64 = rng.random::<f64>();
+            t += -(1.0 - u).ln() / peak;
+            if t >= total {
+                return None;
+            }
+            let rate = from + (to - from) * t / total;
+            if rng.random::<f64>() * peak <= rate {
+                return Some(Duration::from_secs_f64(t));
+            }
+        }
+        None
+    })
+}
+
+/// The fraction of the step's duration at which a fraction `y` of the users
+/// has started, for a logistic step centred mid-way.
+fn inverse_smooth_step(y: f64) -> f64 {
+    let f = |x: f64| {
+        let raw = |x: f64| 1.0 / (1.0 + (-12.0 * (x - 0.5)).exp());
+        (raw(x) - raw(0.0)) / (raw(1.0) - raw(0.0))
+    };
+    let (mut low, mut high) = (0.0, 1.0);
+    for _ in 0..50 {
+        let mid = (low + high) / 2.0;
+        if f(mid) < y { low = mid } else { high = mid }
+    }
+    low
+}
+
+/// The closed model's target number of users `elapsed` into the profile
+/// (`None` once the profile is over).
+pub(crate) fn closed_target(steps: &[ClosedStep], scale: f64, elapsed: Duration) -> Option<u64> {
+    let mut start = Duration::ZERO;
+    for step in steps {
+        let end = start + closed_step_duration(step);
+        if elapsed < end {
+            let within = (elapsed - start).as_secs_f64() / closed_step_duration(step).as_secs_f64();
+            return Some(match *step {
+                ClosedStep::Constant { users, .. } => scaled(users, scale),
+                ClosedStep::Ramp { from, to, .. } => {
+                    let users = f64::from(from) + (f64::from(to) - f64::from(from)) * within;
+                    (users * scale).round() as u64
+                }
+            });
+        }
+        start = end;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    #[test]
+    fn constant_rate_gives_rate_times_duration_arrivals_evenly_spaced() {
+        let step = OpenStep::ConstantRate {
+            rate: 200.0,
+            during: secs(10.0),
+            randomized: false,
+        };
+        let all: Vec<_> = arrivals(&[step], 1.0, 1).collect();
+        assert_eq!(all.len(), 2000);
+        assert_eq!(all[1], secs(0.005));
+        assert!(all[1999] < secs(10.0));
+    }
+
+    #[test]
+    fn steps_follow_one_another_and_scale_applies() {
+        let steps = [
+            OpenStep::NothingFor(secs(2.0)),
+            OpenStep::AtOnce(NonZeroU32::new(3).unwrap()),
+            OpenStep::Ramp {
+                users: NonZeroU32::new(10).unwrap(),
+                during: secs(10.0),
+            },
+        ];
+        let all: Vec<_> = arrivals(&steps, 0.5, 1).collect();
+        assert_eq!(all.len(), 2 + 5);
+        assert_eq!(all[0], secs(2.0));
+        assert_eq!(all[2], secs(2.0));
+        assert_eq!(all[3], secs(2.0));
+        assert_eq!(all[4], secs(4.0));
+    }
+
+    #[test]
+    fn ramp_rate_integrates_the_rate() {
+        let step = OpenStep::RampRate {
+            from: 0.0,
+            to: 20.0,
+            during: secs(10.0),
+            randomized: false,
+        };
+        let all: Vec<_> = arrivals(&[step], 1.0, 1).collect();
+        assert_eq!(all.len(), 100);
+        // Half the users arrive in the last 30 % of the time (area of a triangle).
+        let late = all
+            .iter()
+            .filter(|t| **t >= secs(10.0 * 0.5_f64.sqrt()))
+            .count();
+        assert!((49..=51).contains(&late), "{late}");
+    }
+
+    #[test]
+    fn poisson_arrivals_average_the_rate() {
+        let step = OpenStep::ConstantRate {
+            rate: 100.0,
+            during: secs(100.0),
+            randomized: true,
+        };
+        let n = arrivals(&[step], 1.0, 7).count();
+        assert!((9_700..=10_300).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn stress_peak_starts_every_user_within_the_step() {
+        let step = OpenStep::StressPeak {
+            users: NonZeroU32::new(100).unwrap(),
+            during: secs(10.0),
+        };
+        let all: Vec<_> = arrivals(&[step], 1.0, 1).collect();
+        assert_eq!(all.len(), 100);
+        assert!(all.windows(2).all(|w| w[0] <= w[1]));
+        let middle = all
+            .iter()
+            .filter(|t| **t >= secs(3.0) && **t <= secs(7.0))
+            .count();
+        assert!(middle > 70, "{middle}");
+    }
+
+    #[test]
+    fn closed_target_ramps_then_holds_then_ends() {
+        let steps = [
+            ClosedStep::Ramp {
+                from: 0,
+                to: 10,
+                during: secs(10.0),
+            },
+            ClosedStep::Constant {
+                users: 10,
+                during: secs(5.0),
+            },
+        ];
+        assert_eq!(closed_target(&steps, 1.0, secs(5.0)), Some(5));
+        assert_eq!(closed_target(&steps, 2.0, secs(12.0)), Some(20));
+        assert_eq!(closed_target(&steps, 1.0, secs(15.0)), None);
+    }
+}

@@ -1,0 +1,54 @@
+//! The sseload engine: runs a validated [`Plan`](sseload_scenario::Plan)
+//! with virtual users and measures every stream.
+//!
+//! - [`Engine::start`] refuses a plan using what this engine does not run
+//!   yet ([`Error::Unsupported`] names it), builds the SSE clients and, for
+//!   `target: embedded`, starts the demo server on `127.0.0.1:0`.
+//! - [`Engine::run`] injects users per scenario — open model from the clock
+//!   alone (no coordinated omission), closed model keeping N users — runs
+//!   their steps as lightweight tasks, reads their streams as events arrive,
+//!   and sends a [`Snapshot`] each second; a [`Stopper`] ends it early.
+//! - The [`Report`] holds exact counts and merged HDR histograms per name,
+//!   per scenario and for the run, the errors table ([`ErrorKind`]), the
+//!   per-second time series ([`Point`]) and the assertion [`Outcome`]s; it
+//!   serializes to the results file. The engine never prints.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let plan = sseload_scenario::from_path("examples/stock-market.yaml")?;
+//! let options = sseload_engine::Options { duration: Some(std::time::Duration::from_secs(5)), ..Default::default() };
+//! let engine = sseload_engine::Engine::start(plan, options).await?;
+//! let report = engine.run(None).await;
+//! assert!(report.assertions.iter().all(|a| a.passed));
+//! # Ok(())
+//! # }
+//! ```
+
+pub use crate::{
+    assert::Outcome,
+    engine::{Engine, Options, Stopper},
+    error::Error,
+    names::{Name, NameKind},
+    record::{Counts, ErrorKind},
+    report::{ErrorLine, Line, Meta, Report, SerializedHistogram, Stats},
+    series::{Percentiles, Point, Snapshot},
+};
+
+mod assert;
+mod awaits;
+mod context;
+mod drive;
+mod engine;
+mod error;
+mod http;
+mod inject;
+mod names;
+mod record;
+mod render;
+mod report;
+mod series;
+mod session;
+mod sse;
+mod stream;
+mod support;
+mod user;

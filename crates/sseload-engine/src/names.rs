@@ -1,0 +1,120 @@
+//! Every name a run records under, interned once at start-up so that
+//! recording is an index, never a string lookup or an allocation.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sseload_scenario::{Plan, Step};
+
+/// What a recorded name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameKind {
+    /// An HTTP request, an SSE connect or a close.
+    Request,
+    /// A message check or a listen.
+    Check,
+    /// The scenario itself: errors of steps that have no name (feed, set).
+    Scenario,
+}
+
+/// One recorded name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Name {
+    /// The scenario it belongs to.
+    pub scenario: String,
+    /// The name as the scenario writes it.
+    pub name: String,
+    /// What it stands for.
+    pub kind: NameKind,
+}
+
+/// An index into [`Names`].
+pub(crate) type NameId = usize;
+
+/// The interned names of a plan.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    list: Vec<Name>,
+    index: Vec<HashMap<(NameKind, String), NameId>>,
+}
+
+impl Names {
+    /// Every name the plan's steps record under.
+    pub(crate) fn of(plan: &Plan) -> Self {
+        let mut names = Self::default();
+        for (i, scenario) in plan.scenarios.iter().enumerate() {
+            names.index.push(HashMap::new());
+            names.intern(i, &scenario.name, NameKind::Scenario, &scenario.name);
+            names.walk(i, &scenario.name, &scenario.steps);
+        }
+        names
+    }
+
+    fn walk(&mut self, scenario: usize, scenario_name: &str, steps: &[Step]) {
+        for step in steps {
+            for (kind, name) in step_names(step) {
+                self.intern(scenario, scenario_name, kind, name);
+            }
+            for children in step.children() {
+                self.walk(scenario, scenario_name, children);
+            }
+        }
+    }
+
+    fn intern(&mut self, scenario: usize, scenario_name: &str, kind: NameKind, name: &str) {
+        let next = self.list.len();
+        let map = &mut self.index[scenario];
+        if map.contains_key(&(kind, name.to_owned())) {
+            return;
+        }
+        map.insert((kind, name.to_owned()), next);
+        self.list.push(Name {
+            scenario: scenario_name.to_owned(),
+            name: name.to_owned(),
+            kind,
+        });
+    }
+
+    /// The id of a name a step of `scenario` records under.
+    pub(crate) fn id(&self, scenario: usize, kind: NameKind, name: &str) -> NameId {
+        self.index[scenario]
+            .get(&(kind, name.to_owned()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// How many names there are.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Every name, by id.
+    pub(crate) fn list(&self) -> &[Name] {
+        &self.list
+    }
+}
+
+fn step_names(step: &Step) -> Vec<(NameKind, &str)> {
+    match step {
+        Step::Http { request, .. } => vec![(NameKind::Request, request.name.as_str())],
+        Step::SseConnect(c) => {
+            let mut names = vec![(NameKind::Request, c.request.name.as_str())];
+            names.extend(sequence_names(&c.sequences));
+            names
+        }
+        Step::SseAwait(a) => sequence_names(&a.sequences).collect(),
+        Step::SseListen(l) => vec![(NameKind::Check, l.name.as_str())],
+        Step::SseClose(c) => vec![(NameKind::Request, c.name.as_str())],
+        _ => Vec::new(),
+    }
+}
+
+fn sequence_names(
+    sequences: &[sseload_scenario::Sequence],
+) -> impl Iterator<Item = (NameKind, &str)> {
+    sequences
+        .iter()
+        .flat_map(|s| s.checks.iter())
+        .map(|c| (NameKind::Check, c.name.as_str()))
+}

@@ -1,0 +1,115 @@
+//! The per-second time series, and the live snapshot sent each second.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde::Serialize;
+use sseload_metrics::{Histogram, Metric};
+
+use crate::record::{METRICS, Recorder, Tick};
+
+/// Percentiles of one metric over one second, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Percentiles {
+    /// The metric's name.
+    pub metric: &'static str,
+    /// How many values were recorded in the second.
+    pub count: u64,
+    /// The median.
+    pub p50_ms: f64,
+    /// The 99th percentile.
+    pub p99_ms: f64,
+    /// The largest value.
+    pub max_ms: f64,
+}
+
+/// One second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    /// Seconds since the start, at the end of this second.
+    pub second: u64,
+    /// Users running at the end of the second.
+    pub users: i64,
+    /// Streams connected at the end of the second.
+    pub streams: i64,
+    /// Users started during the second.
+    pub arrivals: u64,
+    /// Events received during the second.
+    pub events: u64,
+    /// Errors counted during the second.
+    pub errors: u64,
+    /// Requests and checks that passed during the second.
+    pub ok: u64,
+    /// Requests and checks that failed during the second.
+    pub ko: u64,
+    /// Percentiles of every metric with values in the second.
+    pub latencies: Vec<Percentiles>,
+}
+
+/// What the engine tells its caller each second while running.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Time since the start.
+    pub elapsed: Duration,
+    /// How long the load profile lasts (the longest scenario's), or the duration cap.
+    pub planned: Duration,
+    /// Users started so far.
+    pub arrivals_total: u64,
+    /// Users that finished so far.
+    pub users_done: u64,
+    /// The last second.
+    pub point: Point,
+}
+
+/// Takes the second that just ended out of the shards.
+pub(crate) fn sample(recorder: &Recorder, second: u64, last_arrivals: &mut u64) -> Point {
+    let mut tick = Tick::default();
+    let mut windows: Vec<Histogram> = (0..METRICS).map(|_| Histogram::new()).collect();
+    recorder.each(|store| {
+        let t = std::mem::take(&mut store.tick);
+        tick.events += t.events;
+        tick.errors += t.errors;
+        tick.ok += t.ok;
+        tick.ko += t.ko;
+        for (merged, window) in windows.iter_mut().zip(&mut store.window) {
+            if let Some(window) = window {
+                merged.merge(window);
+                window.clear();
+            }
+        }
+    });
+    let gauges = &recorder.gauges;
+    let arrivals = gauges.arrivals.load(Ordering::Relaxed);
+    let point = Point {
+        second,
+        users: gauges.users.load(Ordering::Relaxed),
+        streams: gauges.streams.load(Ordering::Relaxed),
+        arrivals: arrivals - *last_arrivals,
+        events: tick.events,
+        errors: tick.errors,
+        ok: tick.ok,
+        ko: tick.ko,
+        latencies: percentiles(&windows),
+    };
+    *last_arrivals = arrivals;
+    point
+}
+
+fn percentiles(windows: &[Histogram]) -> Vec<Percentiles> {
+    Metric::ALL
+        .iter()
+        .zip(windows)
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(metric, h)| Percentiles {
+            metric: metric.name(),
+            count: h.count(),
+            p50_ms: ms(h.quantile(0.5)),
+            p99_ms: ms(h.quantile(0.99)),
+            max_ms: ms(h.quantile(1.0)),
+        })
+        .collect()
+}
+
+pub(crate) fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
