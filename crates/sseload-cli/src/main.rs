@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod listen;
+mod run;
 mod serve;
 mod validate;
 
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Print the events of one SSE stream as they arrive: curl for SSE.
     Listen(listen::Args),
+    /// Run a scenario: virtual users, live view, summary, CI gates.
+    Run(run::Args),
     /// Run the SSE broadcast hub with its demo feeds.
     Serve(serve::Args),
     /// Check a scenario file and report every problem in it at once.
@@ -32,12 +35,13 @@ enum Command {
 
 /// How a command ended; turned into the process exit code in one place.
 ///
-/// Exit code 1 is kept for "the run worked but an assertion failed", which
-/// arrives with `sseload run`; no command reports it yet.
+/// Exit code 1 means "the run worked but an assertion failed" (`sseload run`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExitStatus {
     /// Everything worked (exit 0).
     Success,
+    /// The command ran, but an assertion failed (exit 1).
+    Failure,
     /// Invalid input, or the command could not run (exit 2).
     Error,
 }
@@ -46,6 +50,7 @@ impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
         match status {
             ExitStatus::Success => Self::SUCCESS,
+            ExitStatus::Failure => Self::from(1),
             ExitStatus::Error => Self::from(2),
         }
     }
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Listen(args) => listen::run(args).await,
+            Command::Run(args) => run::run(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Validate(args) => validate::run(args).await,
         }

@@ -1,0 +1,214 @@
+//! `sseload run FILE`: runs a scenario with the engine, prints a live line
+//! each second, the summary, the errors and the assertions, writes the
+//! results file, and exits 0 (every assertion passed), 1 (one failed) or 2.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sseload_engine::{Engine, Line, Options, Report, Snapshot, Stats};
+use tokio::sync::mpsc;
+
+use crate::ExitStatus;
+
+/// Options of `sseload run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The scenario file (YAML).
+    file: PathBuf,
+    /// Start every session with this value (`key=value`; JSON values are read as JSON).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Stop the run after this long (`30s`, `2m`, `500ms`), whatever the profile says.
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// Multiply every user count and arrival rate by this.
+    #[arg(long, default_value_t = 1.0)]
+    users_scale: f64,
+    /// Write the results (JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    results: Option<PathBuf>,
+    /// No live lines; only the summary.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Reads `10s`, `1.5m`, `250ms`, `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("invalid duration {text:?} (try 30s, 2m, 500ms)"))?;
+    let seconds = match unit {
+        "ms" => value / 1e3,
+        "s" | "" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("invalid duration unit {unit:?} in {text:?} (ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("invalid duration {text:?}"))
+}
+
+/// Runs the scenario; see the module docs for the exit codes.
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    let plan = match sseload_scenario::from_path(&args.file) {
+        Ok(plan) => plan,
+        Err(sseload_scenario::Error::Invalid(diagnostics)) => {
+            writeln!(std::io::stderr().lock(), "{diagnostics}")?;
+            return Ok(ExitStatus::Error);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let initial = args
+        .set
+        .iter()
+        .map(|pair| initial_value(&plan, pair))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = Options { duration: args.duration, users_scale: args.users_scale, initial };
+    let engine = Engine::start(plan, options).await.context("the run could not start")?;
+    let stopper = engine.stopper();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stopper.stop();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupt_now();
+            }
+        }
+    });
+    let (tx, rx) = mpsc::channel(8);
+    let live = tokio::spawn(live(rx, args.quiet));
+    if !args.quiet {
+        if let Some(url) = engine.embedded_url() {
+            writeln!(std::io::stdout().lock(), "embedded server on {url}")?;
+        }
+    }
+    let report = engine.run(Some(tx)).await;
+    let _ = live.await;
+    write_summary(&mut std::io::stdout().lock(), &report)?;
+    if let Some(path) = &args.results {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if report.assertions.iter().all(|a| a.passed) { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// A second Ctrl-C exits at once (130, as shells report SIGINT).
+#[allow(clippy::exit, reason = "the user asked twice to stop now")]
+fn interrupt_now() {
+    std::process::exit(130);
+}
+
+/// `key=value` for a session variable the scenario uses.
+fn initial_value(plan: &sseload_scenario::Plan, pair: &str) -> anyhow::Result<(sseload_scenario::VarId, serde_json::Value)> {
+    let (key, value) = pair
+        .split_once('=')
+        .with_context(|| format!("--set {pair:?}: expected KEY=VALUE"))?;
+    let var = plan
+        .vars
+        .get(key)
+        .with_context(|| format!("--set {key}: the scenario uses no session variable `{key}`"))?;
+    let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+    Ok((var, value))
+}
+
+/// Prints one line per snapshot.
+async fn live(mut rx: mpsc::Receiver<Snapshot>, quiet: bool) {
+    while let Some(snapshot) = rx.recv().await {
+        if !quiet {
+            let _ = writeln!(std::io::stdout().lock(), "{}", live_line(&snapshot));
+        }
+    }
+}
+
+fn live_line(s: &Snapshot) -> String {
+    let p = &s.point;
+    let mut line = format!(
+        "[{:>4}s/{}s] users {} (started {}, done {})  streams {}  events/s {}  errors/s {}",
+        s.elapsed.as_secs(),
+        s.planned.as_secs(),
+        p.users,
+        s.arrivals_total,
+        s.users_done,
+        p.streams,
+        p.events,
+        p.errors,
+    );
+    for l in &p.latencies {
+        line.push_str(&format!("  {} p99 {:.1}ms", l.metric, l.p99_ms));
+    }
+    line
+}
+
+/// The summary: statistics, errors, assertions.
+pub(crate) fn write_summary(out: &mut impl std::io::Write, report: &Report) -> std::io::Result<()> {
+    let m = &report.meta;
+    writeln!(out, "\n{} — {} — {:.1}s, {} users, ended: {}", m.plan, m.target, m.duration_s, m.users_started, m.ended_by)?;
+    for stats in &report.stats {
+        write_stats(out, stats)?;
+    }
+    if !report.errors.is_empty() {
+        writeln!(out, "\nerrors")?;
+        writeln!(out, "  {:<16} {:<24} {:>8}  message", "kind", "name", "count")?;
+        for e in &report.errors {
+            writeln!(out, "  {:<16} {:<24} {:>8}  {}", e.kind.name(), e.name, e.count, e.message)?;
+        }
+    }
+    if !report.assertions.is_empty() {
+        writeln!(out, "\nassertions")?;
+        for a in &report.assertions {
+            let verdict = if a.passed { "PASS" } else { "FAIL" };
+            let measured = match (a.measured, &a.note) {
+                (Some(v), _) => format!("measured {v:.3}{}", if a.unit.is_empty() { String::new() } else { format!(" {}", a.unit) }),
+                (None, Some(note)) => note.clone(),
+                (None, None) => String::new(),
+            };
+            writeln!(out, "  {verdict}  {}  ({measured})", a.assertion)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_stats(out: &mut impl std::io::Write, s: &Stats) -> std::io::Result<()> {
+    let title = match (s.scope, &s.name, &s.scenario) {
+        ("name", Some(name), Some(scenario)) => format!("{name} ({scenario})"),
+        ("scenario", _, Some(scenario)) => format!("scenario {scenario}"),
+        _ => "global".to_owned(),
+    };
+    let c = &s.counts;
+    writeln!(
+        out,
+        "\n{title}: count {} OK {} KO {} rate {:.2}/s  events {} bytes {} reconnects {} missed {} duplicates {} unmatched {}",
+        c.ok + c.ko, c.ok, c.ko, s.rate, c.events, c.bytes, c.reconnects, c.missed, c.duplicates, c.unmatched
+    )?;
+    if s.metrics.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  {:<20} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "metric (ms)", "count", "rate/s", "min", "p50", "p75", "p95", "p99", "max", "mean")?;
+    for (metric, l) in &s.metrics {
+        write_line(out, metric, l)?;
+    }
+    Ok(())
+}
+
+fn write_line(out: &mut impl std::io::Write, metric: &str, l: &Line) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {metric:<20} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+        l.count, l.rate, l.min, l.p50, l.p75, l.p95, l.p99, l.max, l.mean
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_with_their_units_and_bad_ones_are_named() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("5 parsecs").unwrap_err().contains("5 parsecs"));
+    }
+}
