@@ -34,7 +34,7 @@ impl<'p> User<'p> {
             let next_poll = &mut self.next_poll;
             tokio::select! {
                 biased;
-                _ = stop.wait_for(|s| *s) => return Err(Halt::Stopped),
+                _ = crate::engine::stopped(&mut stop) => return Err(Halt::Stopped),
                 out = &mut fut => return Ok(Some(out)),
                 (i, item) = poll_fn(|cx| poll_streams(streams, next_poll, cx)) => self.on_item(i, item),
                 () = tokio::time::sleep_until(wake) => self.on_wake(Instant::now())?,

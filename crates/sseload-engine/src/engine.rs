@@ -168,7 +168,7 @@ impl Engine {
                     ended_by = "duration";
                     self.stop.send_replace(true);
                 }
-                _ = stop.wait_for(|s| *s), if ended_by == "completed" => ended_by = "interrupted",
+                _ = stopped(&mut stop), if ended_by == "completed" => ended_by = "interrupted",
             }
         }
     }
@@ -256,13 +256,18 @@ async fn scenario(
             true
         }
     };
-    if closed || *stop.borrow() {
+    let stopping = *stop.borrow();
+    let mut stopping = closed || stopping;
+    if stopping {
         users_stop.send_replace(true);
     }
     loop {
         tokio::select! {
             next = users.join_next() => if next.is_none() { break },
-            _ = stop.wait_for(|s| *s) => { users_stop.send_replace(true); }
+            () = stopped(&mut stop), if !stopping => {
+                stopping = true;
+                users_stop.send_replace(true);
+            }
         }
     }
 }
@@ -300,7 +305,7 @@ async fn open(
     for offset in arrivals {
         tokio::select! {
             biased;
-            _ = stop.wait_for(|s| *s) => return,
+            _ = stopped(stop) => return,
             () = tokio::time::sleep_until(start + offset) => spawner.spawn(users),
         }
     }
@@ -322,7 +327,7 @@ async fn closed(
         }
         tokio::select! {
             biased;
-            _ = stop.wait_for(|s| *s) => return,
+            _ = stopped(stop) => return,
             _ = users.join_next(), if !users.is_empty() => {}
             () = tokio::time::sleep(step) => {}
         }
@@ -361,4 +366,9 @@ fn report(
         series,
         assertions: crate::assert::evaluate(&ctx.plan.assertions, &totals),
     }
+}
+
+/// Resolves once `stop` says stop (at once if it already does).
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }

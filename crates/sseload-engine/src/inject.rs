@@ -205,8 +205,8 @@ mod tests {
         assert_eq!(all.len(), 2 + 5);
         assert_eq!(all[0], secs(2.0));
         assert_eq!(all[2], secs(2.0));
-        assert_eq!(all[3], secs(2.0));
-        assert_eq!(all[4], secs(4.0));
+        assert_eq!(all[3], secs(4.0));
+        assert_eq!(all[6], secs(10.0));
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Engine tests: real servers on 127.0.0.1:0, short bounded runs.
+
+mod inject;
+mod measure;
+mod refuse;
+mod steps;
+mod support;

@@ -1,0 +1,173 @@
+//! The stream state machine: buffering, crashes, listens, optional checks,
+//! streams left open, and a stop in the middle of a run.
+
+use std::time::Duration;
+
+use sseload_engine::{ErrorKind, Options};
+
+use super::support::{self, hub, name, publish, subscribers};
+
+fn buffered_plan(unmatched: &str) -> String {
+    format!(
+        r#"
+scenarios:
+  - name: late
+    load: [ {{ at_once_users: 1 }} ]
+    steps:
+      - sse_connect: {{ name: feed, url: /topics/late, reconnect: false, unmatched: {unmatched} }}
+      - pause: 400ms
+      - sse_await:
+          await: [ {{ timeout: 300ms, checks: [ {{ name: second, matching: {{ json_path: "$.n", is: 2 }} }} ] }} ]
+      - sse_close: {{ name: close }}
+"#
+    )
+}
+
+async fn late_await(unmatched: &str) -> sseload_engine::Report {
+    let server = hub(16).await;
+    let addr = server.local_addr();
+    let plan = buffered_plan(unmatched);
+    let engine = tokio::spawn(async move { support::run(addr, &plan).await });
+    subscribers(&server, "late", 1).await;
+    for n in 1..=3 {
+        publish(&server, "late", n);
+    }
+    engine.await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_await_armed_late_sees_buffered_events() {
+    let report = late_await("{ buffer: 10 }").await;
+    assert_eq!(name(&report, "second").counts.ok, 1);
+    assert_eq!(name(&report, "feed").counts.unmatched, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_buffer_early_events_are_lost_and_the_check_times_out() {
+    let report = late_await("drop").await;
+    let second = name(&report, "second");
+    assert_eq!((second.counts.ok, second.counts.ko), (0, 1));
+    let error = report
+        .errors
+        .iter()
+        .find(|e| e.name == "second")
+        .expect("an error");
+    assert_eq!(error.kind, ErrorKind::CheckTimedOut);
+    assert!(
+        error.message.contains("timed out after 300ms"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_crashed_while_idle_fails_the_next_await_clearly() {
+    let server = hub(16).await;
+    let addr = server.local_addr();
+    let plan = r#"
+scenarios:
+  - name: fragile
+    load: [ { at_once_users: 1 } ]
+    steps:
+      - sse_connect: { name: feed, url: /topics/cut, query: { drop_after: "1" }, reconnect: false }
+      - pause: 300ms
+      - sse_await: { await: [ { timeout: 1s, checks: [ { name: after } ] } ] }
+"#;
+    let engine = tokio::spawn(async move { support::run(addr, plan).await });
+    subscribers(&server, "cut", 1).await;
+    publish(&server, "cut", 1);
+    let report = engine.await.unwrap();
+    let kinds: Vec<_> = report
+        .errors
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind))
+        .collect();
+    assert!(kinds.contains(&("feed", ErrorKind::Reset)), "{kinds:?}");
+    let after = report
+        .errors
+        .iter()
+        .find(|e| e.name == "after")
+        .expect("await error");
+    assert_eq!(after.kind, ErrorKind::Step);
+    assert!(
+        after.message.contains("stream `default` crashed earlier"),
+        "{}",
+        after.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listens_count_in_the_background_and_optional_checks_do_not_fail() {
+    let server = hub(16).await;
+    let addr = server.local_addr();
+    let plan = r#"
+scenarios:
+  - name: listener
+    load: [ { at_once_users: 2 } ]
+    steps:
+      - sse_connect: { name: feed, url: /topics/listen, reconnect: false }
+      - sse_listen: { name: three ticks, matching: { event: tick }, until: 3, during: 5s }
+      - sse_await:
+          await: [ { timeout: 5s, checks: [ { name: fifth, matching: { json_path: "$.n", is: 5 } } ] } ]
+      - sse_await:
+          await: [ { timeout: 100ms, checks: [ { name: maybe, optional: true, matching: { event: never } } ] } ]
+      - exit_here_if_failed
+      - sse_close: { name: close }
+"#;
+    let engine = tokio::spawn(async move { support::run(addr, plan).await });
+    subscribers(&server, "listen", 2).await;
+    for n in 1..=5 {
+        publish(&server, "listen", n);
+    }
+    let report = engine.await.unwrap();
+    assert_eq!(name(&report, "three ticks").counts.ok, 2);
+    assert_eq!(name(&report, "fifth").counts.ok, 2);
+    assert_eq!(name(&report, "maybe").counts.ko, 0);
+    assert_eq!(
+        name(&report, "close").counts.ok,
+        2,
+        "the session did not fail"
+    );
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_left_open_are_closed_and_counted_when_the_user_ends() {
+    let server = hub(16).await;
+    let plan = r#"
+scenarios:
+  - name: forgetful
+    load: [ { at_once_users: 3 } ]
+    steps:
+      - sse_connect: { name: feed, url: /topics/open, reconnect: false }
+      - pause: 50ms
+"#;
+    let report = support::run(server.local_addr(), plan).await;
+    assert_eq!(name(&report, "feed").counts.closed_at_user_end, 3);
+    assert_eq!(report.series.last().map(|p| p.streams), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_ends_the_run_and_still_reports() {
+    let server = hub(16).await;
+    let plan = r#"
+scenarios:
+  - name: long
+    load: [ { at_once_users: 2 } ]
+    steps:
+      - sse_connect: { name: feed, url: /topics/long, reconnect: false }
+      - pause: 1h
+"#;
+    let engine = support::start(server.local_addr(), plan, Options::default()).await;
+    let stopper = engine.stopper();
+    let run = tokio::spawn(engine.run(None));
+    subscribers(&server, "long", 2).await;
+    stopper.stop();
+    let report = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("stops")
+        .unwrap();
+    assert_eq!(report.meta.ended_by, "interrupted");
+    assert_eq!(name(&report, "feed").counts.ok, 2);
+    assert_eq!(name(&report, "feed").counts.closed_at_user_end, 2);
+}
