@@ -36,15 +36,23 @@ pub(crate) struct Args {
 
 /// Reads `10s`, `1.5m`, `250ms`, `1h`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("invalid duration {text:?} (try 30s, 2m, 500ms)"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?} (try 30s, 2m, 500ms)"))?;
     let seconds = match unit {
         "ms" => value / 1e3,
         "s" | "" => value,
         "m" => value * 60.0,
         "h" => value * 3600.0,
-        _ => return Err(format!("invalid duration unit {unit:?} in {text:?} (ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "invalid duration unit {unit:?} in {text:?} (ms, s, m or h)"
+            ));
+        }
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("invalid duration {text:?}"))
 }
@@ -64,8 +72,14 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         .iter()
         .map(|pair| initial_value(&plan, pair))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let options = Options { duration: args.duration, users_scale: args.users_scale, initial };
-    let engine = Engine::start(plan, options).await.context("the run could not start")?;
+    let options = Options {
+        duration: args.duration,
+        users_scale: args.users_scale,
+        initial,
+    };
+    let engine = Engine::start(plan, options)
+        .await
+        .context("the run could not start")?;
     let stopper = engine.stopper();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -86,11 +100,16 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let _ = live.await;
     write_summary(&mut std::io::stdout().lock(), &report)?;
     if let Some(path) = &args.results {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
         serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(if report.assertions.iter().all(|a| a.passed) { ExitStatus::Success } else { ExitStatus::Failure })
+    Ok(if report.assertions.iter().all(|a| a.passed) {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 /// A second Ctrl-C exits at once (130, as shells report SIGINT).
@@ -100,7 +119,10 @@ fn interrupt_now() {
 }
 
 /// `key=value` for a session variable the scenario uses.
-fn initial_value(plan: &sseload_scenario::Plan, pair: &str) -> anyhow::Result<(sseload_scenario::VarId, serde_json::Value)> {
+fn initial_value(
+    plan: &sseload_scenario::Plan,
+    pair: &str,
+) -> anyhow::Result<(sseload_scenario::VarId, serde_json::Value)> {
     let (key, value) = pair
         .split_once('=')
         .with_context(|| format!("--set {pair:?}: expected KEY=VALUE"))?;
@@ -108,7 +130,8 @@ fn initial_value(plan: &sseload_scenario::Plan, pair: &str) -> anyhow::Result<(s
         .vars
         .get(key)
         .with_context(|| format!("--set {key}: the scenario uses no session variable `{key}`"))?;
-    let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+    let value =
+        serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
     Ok((var, value))
 }
 
@@ -143,15 +166,30 @@ fn live_line(s: &Snapshot) -> String {
 /// The summary: statistics, errors, assertions.
 pub(crate) fn write_summary(out: &mut impl std::io::Write, report: &Report) -> std::io::Result<()> {
     let m = &report.meta;
-    writeln!(out, "\n{} — {} — {:.1}s, {} users, ended: {}", m.plan, m.target, m.duration_s, m.users_started, m.ended_by)?;
+    writeln!(
+        out,
+        "\n{} — {} — {:.1}s, {} users, ended: {}",
+        m.plan, m.target, m.duration_s, m.users_started, m.ended_by
+    )?;
     for stats in &report.stats {
         write_stats(out, stats)?;
     }
     if !report.errors.is_empty() {
         writeln!(out, "\nerrors")?;
-        writeln!(out, "  {:<16} {:<24} {:>8}  message", "kind", "name", "count")?;
+        writeln!(
+            out,
+            "  {:<16} {:<24} {:>8}  message",
+            "kind", "name", "count"
+        )?;
         for e in &report.errors {
-            writeln!(out, "  {:<16} {:<24} {:>8}  {}", e.kind.name(), e.name, e.count, e.message)?;
+            writeln!(
+                out,
+                "  {:<16} {:<24} {:>8}  {}",
+                e.kind.name(),
+                e.name,
+                e.count,
+                e.message
+            )?;
         }
     }
     if !report.assertions.is_empty() {
@@ -159,7 +197,14 @@ pub(crate) fn write_summary(out: &mut impl std::io::Write, report: &Report) -> s
         for a in &report.assertions {
             let verdict = if a.passed { "PASS" } else { "FAIL" };
             let measured = match (a.measured, &a.note) {
-                (Some(v), _) => format!("measured {v:.3}{}", if a.unit.is_empty() { String::new() } else { format!(" {}", a.unit) }),
+                (Some(v), _) => format!(
+                    "measured {v:.3}{}",
+                    if a.unit.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", a.unit)
+                    }
+                ),
                 (None, Some(note)) => note.clone(),
                 (None, None) => String::new(),
             };
@@ -179,12 +224,25 @@ fn write_stats(out: &mut impl std::io::Write, s: &Stats) -> std::io::Result<()> 
     writeln!(
         out,
         "\n{title}: count {} OK {} KO {} rate {:.2}/s  events {} bytes {} reconnects {} missed {} duplicates {} unmatched {}",
-        c.ok + c.ko, c.ok, c.ko, s.rate, c.events, c.bytes, c.reconnects, c.missed, c.duplicates, c.unmatched
+        c.ok + c.ko,
+        c.ok,
+        c.ko,
+        s.rate,
+        c.events,
+        c.bytes,
+        c.reconnects,
+        c.missed,
+        c.duplicates,
+        c.unmatched
     )?;
     if s.metrics.is_empty() {
         return Ok(());
     }
-    writeln!(out, "  {:<20} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "metric (ms)", "count", "rate/s", "min", "p50", "p75", "p95", "p99", "max", "mean")?;
+    writeln!(
+        out,
+        "  {:<20} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "metric (ms)", "count", "rate/s", "min", "p50", "p75", "p95", "p99", "max", "mean"
+    )?;
     for (metric, l) in &s.metrics {
         write_line(out, metric, l)?;
     }
@@ -209,6 +267,10 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("5 parsecs").unwrap_err().contains("5 parsecs"));
+        assert!(
+            parse_duration("5 parsecs")
+                .unwrap_err()
+                .contains("5 parsecs")
+        );
     }
 }
