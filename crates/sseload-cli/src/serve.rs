@@ -41,12 +41,27 @@ pub(crate) struct Args {
     /// The most connections served at once; more are answered 503.
     #[arg(long, default_value_t = 16_384)]
     max_connections: usize,
+    /// The most topics held at once; publishing to one more is refused.
+    #[arg(long, default_value_t = 10_000)]
+    max_topics: usize,
+    /// How long a client may take to send its request head, e.g. 30s, or `off`.
+    #[arg(long, default_value = "30s", value_parser = optional_duration)]
+    header_timeout: MaybeDuration,
+    /// On SIGINT or SIGTERM, how long open connections may finish before they are cut.
+    #[arg(long, default_value = "5s", value_parser = duration)]
+    shutdown_grace: Duration,
+    /// The seed of the fault and demo random numbers (same seed, same run).
+    #[arg(long, default_value_t = 0x5EED_10AD)]
+    seed: u64,
     /// Demo feeds to run: a comma-separated list of stocks, clock, llm, or `none`.
     #[arg(long, default_value = "stocks,clock,llm", value_parser = demo_feeds)]
     demo: DemoFeeds,
     /// How often one stock price changes.
     #[arg(long, default_value = "200ms", value_parser = duration)]
     stock_interval: Duration,
+    /// How often the clock feed ticks.
+    #[arg(long, default_value = "1s", value_parser = duration)]
+    clock_interval: Duration,
     /// The LLM feed's time to first token.
     #[arg(long, default_value = "200ms", value_parser = duration)]
     ttft: Duration,
@@ -164,6 +179,7 @@ fn builder(args: &Args) -> ServerBuilder {
     demo.clock = args.demo.clock;
     demo.llm = args.demo.llm;
     demo.stock_interval = args.stock_interval;
+    demo.clock_interval = args.clock_interval;
     demo.time_to_first_token = args.ttft;
     demo.inter_token = args.itl;
     let mut faults = Faults::default();
@@ -183,6 +199,10 @@ fn builder(args: &Args) -> ServerBuilder {
         .subscribe_token(args.subscribe_token.clone().map(Token::new))
         .max_body(args.max_body)
         .max_connections(args.max_connections)
+        .max_topics(args.max_topics)
+        .header_timeout(args.header_timeout.0)
+        .shutdown_grace(args.shutdown_grace)
+        .seed(args.seed)
         .demo(demo)
         .faults(faults)
 }
@@ -190,21 +210,27 @@ fn builder(args: &Args) -> ServerBuilder {
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let server = builder(&args).build().context("invalid server settings")?;
     let running = server.start(args.bind).await?;
+    // Listen for the signals before the banner says the server is up: a
+    // SIGTERM sent right after it must stop the server cleanly, not kill it.
+    let signal = shutdown_signal()?;
     print_banner(&running, args.demo);
-    let signal = shutdown_signal().await?;
+    let signal = signal.await;
     print_line(&format!("{signal}: shutting down"));
     running.shutdown().await;
     Ok(ExitStatus::Success)
 }
 
-/// Waits for SIGINT (Ctrl-C) or SIGTERM; returns which one came.
-async fn shutdown_signal() -> anyhow::Result<&'static str> {
+/// Starts listening for SIGINT (Ctrl-C) and SIGTERM; the future resolves
+/// with the name of the first that comes.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = &'static str>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    Ok(tokio::select! {
-        _ = interrupt.recv() => "SIGINT",
-        _ = terminate.recv() => "SIGTERM",
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
     })
 }
 

@@ -135,3 +135,191 @@ fn bad_flags_are_refused_with_a_message() {
         assert!(stderr.contains(message), "{flags:?}: {stderr}");
     }
 }
+
+/// A running `sseload serve` and the address from its banner.
+struct Serve {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    addr: String,
+}
+
+impl Serve {
+    fn start(flags: &[&str]) -> Self {
+        let mut child = sseload()
+            .args(["serve", "--bind", "127.0.0.1:0", "--heartbeat", "off"])
+            .args(flags)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = lines(&mut child);
+        let first = lines.recv_timeout(DEADLINE).expect("a banner");
+        let addr = first
+            .strip_prefix("sseload serve: listening on http://")
+            .unwrap_or_else(|| panic!("unexpected banner {first:?}"))
+            .to_owned();
+        while let Ok(line) = lines.recv_timeout(DEADLINE) {
+            if line.contains("sseload listen") {
+                break;
+            }
+        }
+        Self { child, lines, addr }
+    }
+
+    /// Sends SIGTERM to this one process and waits for it to exit.
+    fn stop(self) -> std::process::ExitStatus {
+        let term = format!("kill -TERM {}", self.child.id());
+        assert!(
+            Command::new("sh")
+                .args(["-c", &term])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert_eq!(
+            self.lines.recv_timeout(DEADLINE).unwrap(),
+            "SIGTERM: shutting down"
+        );
+        wait_exit(self.child)
+    }
+}
+
+fn post(addr: &str, path: &str, body: &str) -> String {
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// The `ts` of the first `timestamp` events of `GET /clock`, read until `count` arrived.
+fn clock_stamps(addr: &str, count: usize) -> Vec<u64> {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(DEADLINE)).unwrap();
+    tcp.write_all(b"GET /clock HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut stamps = Vec::new();
+    let mut seen = String::new();
+    let mut buf = [0; 4096];
+    while stamps.len() < count {
+        let n = tcp.read(&mut buf).unwrap();
+        assert!(n > 0, "the clock stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        stamps = seen
+            .split("\"ts\":")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+    }
+    stamps
+}
+
+/// The `id` of the first chunk of a completion.
+fn completion_id(addr: &str) -> String {
+    let response = post(
+        addr,
+        "/v1/completions?ttft_ms=0&itl_ms=0",
+        r#"{"stream":true,"max_tokens":1}"#,
+    );
+    let start = response.find("\"id\":\"").expect("a chunk") + 6;
+    response[start..start + 21].to_owned()
+}
+
+#[test]
+fn clock_interval_max_topics_and_seed_flags_reach_the_server() {
+    let serve = Serve::start(&[
+        "--demo",
+        "clock,llm",
+        "--clock-interval",
+        "20ms",
+        "--max-topics",
+        "1",
+        "--seed",
+        "7",
+    ]);
+    let stamps = clock_stamps(&serve.addr, 3);
+    // The default interval is 1 s; the flag asked for 20 ms.
+    assert!(stamps[2] - stamps[1] < 500, "{stamps:?}");
+    // The clock's own topic is the one topic allowed.
+    let refused = post(&serve.addr, "/topics/extra", r#"{"data":"x"}"#);
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(
+        refused.contains("too many topics (the limit is 1)"),
+        "{refused}"
+    );
+    let first = completion_id(&serve.addr);
+    assert!(first.starts_with("cmpl-"), "{first}");
+    assert!(serve.stop().success());
+
+    let again = Serve::start(&["--demo", "llm", "--seed", "7"]);
+    assert_eq!(completion_id(&again.addr), first, "same seed, same draws");
+    assert!(again.stop().success());
+    let other = Serve::start(&["--demo", "llm", "--seed", "8"]);
+    assert_ne!(
+        completion_id(&other.addr),
+        first,
+        "another seed, other draws"
+    );
+    assert!(other.stop().success());
+}
+
+#[test]
+fn shutdown_grace_zero_cuts_an_unfinished_request_at_once() {
+    let serve = Serve::start(&["--demo", "none", "--shutdown-grace", "0s"]);
+    // A publish whose body never fully arrives keeps its connection in flight.
+    let mut tcp = TcpStream::connect(&serve.addr).unwrap();
+    tcp.set_read_timeout(Some(DEADLINE)).unwrap();
+    tcp.write_all(b"POST /topics/t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    let asked = std::time::Instant::now();
+    assert!(serve.stop().success());
+    // The default grace is 5 s; with 0 s the process does not wait for the request.
+    assert!(
+        asked.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        asked.elapsed()
+    );
+    let mut rest = Vec::new();
+    let _ = tcp.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+}
+
+#[test]
+fn bad_server_settings_are_refused_on_one_line() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--clock-interval", "0s"],
+            "error: invalid server settings: clock_interval must be longer than zero",
+        ),
+        (
+            &["--max-topics", "0"],
+            "error: invalid server settings: max_topics must be at least 1",
+        ),
+        (
+            &["--header-timeout", "0ms"],
+            "error: invalid server settings: header_timeout must be longer than zero",
+        ),
+        (&["--shutdown-grace", "5"], "invalid duration unit in \"5\""),
+        (&["--seed", "-1"], "unexpected argument '-1'"),
+    ];
+    for (flags, message) in cases {
+        let output = sseload()
+            .arg("serve")
+            .args(["--bind", "127.0.0.1:0"])
+            .args(flags)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(message), "{flags:?}: {stderr}");
+        if message.starts_with("error: invalid server settings") {
+            assert_eq!(stderr.lines().count(), 1, "{flags:?}: {stderr}");
+        }
+    }
+}
