@@ -370,7 +370,7 @@ impl Parser {
     fn line(&mut self, line: Line<'_>, on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
         self.check_line_len(line.len())?;
         let line = self.stream.strip_bom(line);
-        if line.len() == 0 {
+        if line.is_empty() {
             // "If the line is empty (a blank line): Dispatch the event."
             self.interpreter.dispatch(on_item);
             return Ok(());
@@ -410,7 +410,7 @@ fn data_line_value(line: Line<'_>, at_start: bool) -> Option<Line<'_>> {
     };
     let value = line
         .strip_prefix(b"data:")
-        .filter(|value| value.len() > 0)?;
+        .filter(|value| !value.is_empty())?;
     Some(value.strip_one_space())
 }
 

@@ -172,6 +172,10 @@ impl<'a> Line<'a> {
         self.bytes.len()
     }
 
+    pub(crate) fn is_empty(self) -> bool {
+        self.bytes.is_empty()
+    }
+
     /// The line after `count` bytes (which end on a character boundary when they are ASCII).
     #[inline]
     pub(crate) fn skip(self, count: usize) -> Self {
