@@ -42,6 +42,13 @@ pub(crate) struct Args {
     /// Stop (exit 0) after this long, like 10s, 500ms, 2m or 1h.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<Duration>,
+    /// The time allowed to connect (TCP and TLS) [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    connect_timeout: Option<Duration>,
+    /// Reconnect when no bytes (not even a heartbeat comment) arrive for this
+    /// long [default: wait for ever, as browsers do].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    idle_timeout: Option<Duration>,
     /// Do not reconnect: the first loss ends the command.
     #[arg(long, conflicts_with = "reconnect")]
     no_reconnect: bool,
@@ -193,7 +200,11 @@ fn client_builder(args: &Args, replays_safely: bool) -> Builder {
             RetryPolicy::Default => Policy::Default,
             RetryPolicy::Browser => Policy::Browser,
         })
-        .danger_accept_invalid_certs(args.insecure);
+        .danger_accept_invalid_certs(args.insecure)
+        .idle_timeout(args.idle_timeout);
+    if let Some(timeout) = args.connect_timeout {
+        builder = builder.connect_timeout(Some(timeout));
+    }
     if args.no_reconnect || !(replays_safely || args.reconnect) {
         builder = builder.reconnect(Reconnect::Never);
     }
@@ -247,6 +258,16 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         _ => return Err(invalid()),
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
+}
+
+/// A timeout: a duration longer than zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        zero if zero.is_zero() => Err(format!(
+            "invalid timeout {text:?}: it must be longer than zero"
+        )),
+        timeout => Ok(timeout),
+    }
 }
 
 /// Writes events to stdout (flushed per event) and, with `-v`, the
@@ -377,6 +398,20 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn timeouts_are_longer_than_zero() {
+        assert_eq!(parse_timeout("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(
+            parse_timeout("0s"),
+            Err("invalid timeout \"0s\": it must be longer than zero".to_owned())
+        );
+        assert!(
+            parse_timeout("5")
+                .unwrap_err()
+                .starts_with("invalid duration \"5\"")
+        );
     }
 
     #[test]

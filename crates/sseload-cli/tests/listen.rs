@@ -413,3 +413,81 @@ async fn the_reconnect_flag_sends_a_post_again() {
     );
     peer.finish().await;
 }
+
+#[tokio::test]
+async fn the_idle_timeout_reconnects_from_a_stream_gone_quiet() {
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(get("/", ""))
+                .send(SSE_OK)
+                .send("retry: 10\nid: 5\ndata: before\n\n")
+                .hold(),
+        )
+        .exchange(
+            Exchange::expect(get("/", "last-event-id: 5\r\n"))
+                .send(SSE_OK)
+                .send("data: after\n\n")
+                .hold(),
+        );
+    let peer = Peer::start(script).await;
+    let output = listen(&[
+        "--idle-timeout",
+        "200ms",
+        "--json",
+        "-v",
+        "--max-events",
+        "2",
+        &peer.url("/"),
+    ])
+    .await;
+
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output).lines().count(), 2, "{}", stdout(&output));
+    let log = stderr(&output);
+    let cause = format!(
+        "* reconnecting in 10ms (attempt 1): no data from {} for 200ms",
+        peer.addr()
+    );
+    assert!(log.contains(&cause), "{log}");
+    peer.finish().await;
+}
+
+#[tokio::test]
+async fn the_connect_timeout_ends_a_handshake_that_never_answers() {
+    let peer = Peer::start(Script::new().exchange(Exchange::silent())).await;
+    let url = peer.https_url("/");
+    let output = listen(&["--connect-timeout", "200ms", &url]).await;
+
+    assert_exit(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: cannot open {url}: connecting to {} timed out after 200ms\n",
+            peer.addr()
+        )
+    );
+    peer.finish().await;
+}
+
+#[tokio::test]
+async fn zero_or_unitless_timeouts_are_refused() {
+    let cases = [
+        (
+            "--idle-timeout",
+            "0s",
+            "invalid timeout \"0s\": it must be longer than zero",
+        ),
+        (
+            "--connect-timeout",
+            "0ms",
+            "invalid timeout \"0ms\": it must be longer than zero",
+        ),
+        ("--idle-timeout", "5", "invalid duration \"5\""),
+    ];
+    for (flag, value, message) in cases {
+        let output = listen(&[flag, value, "http://127.0.0.1:9/"]).await;
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains(message), "{}", stderr(&output));
+        assert!(stderr(&output).contains(flag), "{}", stderr(&output));
+    }
+}
