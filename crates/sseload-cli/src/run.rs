@@ -91,10 +91,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     });
     let (tx, rx) = mpsc::channel(8);
     let live = tokio::spawn(live(rx, args.quiet));
-    if !args.quiet {
-        if let Some(url) = engine.embedded_url() {
-            writeln!(std::io::stdout().lock(), "embedded server on {url}")?;
-        }
+    if let (false, Some(url)) = (args.quiet, engine.embedded_url()) {
+        writeln!(std::io::stdout().lock(), "embedded server on {url}")?;
     }
     let report = engine.run(Some(tx)).await;
     let _ = live.await;
