@@ -183,7 +183,7 @@ impl<'p> User<'p> {
             .partition(|l| l.spec.stream == name);
         self.listens = kept;
         for listen in gone {
-            self.end_listen(listen);
+            self.end_listen(&listen);
         }
     }
 
@@ -233,7 +233,7 @@ impl<'p> User<'p> {
         }
         for k in done.into_iter().rev() {
             let listen = self.listens.remove(k);
-            self.end_listen(listen);
+            self.end_listen(&listen);
         }
     }
 
@@ -244,12 +244,12 @@ impl<'p> User<'p> {
             .position(|l| l.deadline.is_some_and(|d| d <= now))
         {
             let listen = self.listens.remove(k);
-            self.end_listen(listen);
+            self.end_listen(&listen);
         }
     }
 
     /// Records a listen's outcome and saves its count.
-    pub(crate) fn end_listen(&mut self, listen: Listening<'p>) {
+    pub(crate) fn end_listen(&mut self, listen: &Listening<'p>) {
         let name = self.name(NameKind::Check, &listen.spec.name);
         if let Some(var) = listen.spec.save_count_as {
             self.session.set(var, listen.count.into());

@@ -117,7 +117,10 @@ fn poisson(from: f64, to: f64, total: f64, seed: u64) -> impl Iterator<Item = Du
     let mut rng = StdRng::seed_from_u64(seed);
     let mut t = 0.0_f64;
     std::iter::from_fn(move || {
-        while peak > 0.0 {
+        if peak <= 0.0 {
+            return None;
+        }
+        loop {
             let u: f64 = rng.random::<f64>();
             t += -(1.0 - u).ln() / peak;
             if t >= total {
@@ -128,7 +131,6 @@ fn poisson(from: f64, to: f64, total: f64, seed: u64) -> impl Iterator<Item = Du
                 return Some(Duration::from_secs_f64(t));
             }
         }
-        None
     })
 }
 

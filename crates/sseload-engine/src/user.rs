@@ -375,7 +375,7 @@ impl<'p> User<'p> {
     fn finish(&mut self) {
         self.awaiting = None;
         for listen in std::mem::take(&mut self.listens) {
-            self.end_listen(listen);
+            self.end_listen(&listen);
         }
         for slot in std::mem::take(&mut self.streams) {
             self.rec
