@@ -244,6 +244,7 @@ fn print_banner(running: &RunningServer, demo: DemoFeeds) {
         (demo.stocks, "stocks   GET", "/stocks/prices"),
         (demo.clock, "clock    GET", "/clock"),
         (demo.llm, "llm      POST", "/v1/completions"),
+        (demo.llm, "chat     POST", "/v1/chat/completions"),
     ];
     for (_, label, path) in feeds.iter().filter(|(on, _, _)| *on) {
         lines.push(format!("  {label} {base}{path}"));

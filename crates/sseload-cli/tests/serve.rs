@@ -81,6 +81,10 @@ fn serve_prints_its_urls_serves_and_stops_on_sigterm() {
         !banner.iter().any(|l| l.contains("/stocks/prices")),
         "stocks were not asked for"
     );
+    assert!(
+        !banner.iter().any(|l| l.contains("/v1/chat/completions")),
+        "the LLM feeds were not asked for"
+    );
     assert_eq!(
         banner.last().unwrap(),
         &format!("  sseload listen http://{addr}/clock")

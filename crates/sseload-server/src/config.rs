@@ -97,7 +97,8 @@ pub struct Demo {
     pub stocks: bool,
     /// The time at `GET /clock`.
     pub clock: bool,
-    /// OpenAI-style completions at `POST /v1/completions`.
+    /// OpenAI-style completions at `POST /v1/completions` and chat
+    /// completions at `POST /v1/chat/completions`.
     pub llm: bool,
     /// How often one stock price changes.
     pub stock_interval: Duration,

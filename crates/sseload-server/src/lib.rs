@@ -11,8 +11,9 @@
 //!   (or a [`GAP_EVENT`] event saying it cannot).
 //! - A slow subscriber never slows the others: each has a bounded queue, and
 //!   one that overflows is disconnected and counted.
-//! - [`Demo`] feeds (stock prices, a clock, OpenAI-style completions) and
-//!   [`Faults`] knobs make it a ready-made target for load tests.
+//! - [`Demo`] feeds (stock prices, a clock, OpenAI-style completions and
+//!   chat completions) and [`Faults`] knobs make it a ready-made target for
+//!   load tests.
 //!
 //! The HTTP API is described in `docs/server.md`.
 //!

@@ -36,11 +36,16 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> R
         (&Method::POST, ["v1", "completions"]) if demo.llm => {
             demo::llm::complete(&shared, request).await
         }
+        (&Method::POST, ["v1", "chat", "completions"]) if demo.llm => {
+            demo::llm::chat(&shared, request).await
+        }
         (_, ["topics", _]) => not_allowed("GET, POST, DELETE"),
         (_, ["healthz" | "metrics"]) => not_allowed("GET"),
         (_, ["clock"]) if demo.clock => not_allowed("GET"),
         (_, ["stocks", "prices"]) if demo.stocks => not_allowed("GET"),
-        (_, ["v1", "completions"]) if demo.llm => not_allowed("POST"),
+        (_, ["v1", "completions"] | ["v1", "chat", "completions"]) if demo.llm => {
+            not_allowed("POST")
+        }
         (method, _) => respond::error(
             StatusCode::NOT_FOUND,
             format!("no route for {method} {path}"),

@@ -1,5 +1,5 @@
 //! Demo feeds, so that a newcomer has something real to hit: stock prices,
-//! a clock, and OpenAI-style completions, plus a browser page.
+//! a clock, and OpenAI-style completions and chat completions, plus a browser page.
 //!
 //! Every demo event carries the server's wall-clock time as `ts`
 //! (milliseconds since the Unix epoch) so that a client can measure delivery
@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::server::Shared;
 
+pub(crate) mod chat;
 pub(crate) mod clock;
 pub(crate) mod llm;
 pub(crate) mod page;
