@@ -23,7 +23,7 @@ pub(crate) struct Args {
     /// Stop the run after this long (`30s`, `2m`, `500ms`), whatever the profile says.
     #[arg(long, value_parser = parse_duration)]
     duration: Option<Duration>,
-    /// Multiply every user count and arrival rate by this.
+    /// Multiply every user count and arrival rate by this (a count never drops below one).
     #[arg(long, default_value_t = 1.0)]
     users_scale: f64,
     /// Write the results (JSON) to this file.

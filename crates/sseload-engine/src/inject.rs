@@ -45,8 +45,10 @@ pub(crate) fn closed_step_duration(step: &ClosedStep) -> Duration {
     }
 }
 
+/// A scaled user count: rounded, but never scaled down to nobody.
 fn scaled(users: u32, scale: f64) -> u64 {
-    (f64::from(users) * scale).round() as u64
+    let n = (f64::from(users) * scale).round() as u64;
+    if users > 0 { n.max(1) } else { 0 }
 }
 
 /// The arrival offsets of one step, from the step's start.
@@ -271,6 +273,11 @@ mod tests {
         ];
         assert_eq!(closed_target(&steps, 1.0, secs(5.0)), Some(5));
         assert_eq!(closed_target(&steps, 2.0, secs(12.0)), Some(20));
+        assert_eq!(
+            closed_target(&steps, 0.01, secs(12.0)),
+            Some(1),
+            "never scaled to nobody"
+        );
         assert_eq!(closed_target(&steps, 1.0, secs(15.0)), None);
     }
 }
