@@ -1,0 +1,181 @@
+//! `sseload run FILE` as a process, against the embedded server: the
+//! summary, the results file and the exit codes (0 pass, 1 an assertion
+//! failed, 2 the run could not start).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sseload(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sseload"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// A directory of its own, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("sseload-run-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn snapshot_plan(assertion: &str) -> String {
+    format!(
+        r#"
+name: snapshots
+target: embedded
+scenarios:
+  - name: watchers
+    load: [ {{ at_once_users: 3 }} ]
+    steps:
+      - sse_connect:
+          name: Stocks
+          url: /stocks/prices
+          await: [ {{ timeout: 5s, checks: [ {{ name: snapshot, matching: {{ event: snapshot }} }} ] }} ]
+      - sse_close: {{ name: Close }}
+assertions:
+  - {assertion}
+"#
+    )
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_passing_run_exits_0_with_a_summary_and_a_results_file() {
+    let dir = TempDir::new("pass");
+    let file = dir.file(
+        "pass.yaml",
+        &snapshot_plan("{ metric: checks.failed_percent, lt: 1 }"),
+    );
+    let results = dir.path("results.json");
+    let output = sseload(&["run", &file, "--quiet", "--results", &results]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("Stocks (watchers): count 3 OK 3 KO 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PASS  checks.failed_percent (global) < 1 %"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["meta"]["users_started"], 3);
+    assert_eq!(json["assertions"][0]["passed"], true);
+    let histograms = json["histograms"].as_array().unwrap();
+    assert!(
+        histograms
+            .iter()
+            .any(|h| h["metric"] == "time_to_first_event"
+                && h["hdr"].as_str().unwrap().starts_with("HISTF"))
+    );
+}
+
+#[test]
+fn a_failed_assertion_exits_1_and_shows_the_measured_value() {
+    let dir = TempDir::new("fail");
+    let file = dir.file(
+        "fail.yaml",
+        &snapshot_plan("{ metric: checks.count, gt: 1000 }"),
+    );
+    let output = sseload(&["run", &file, "--quiet"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("FAIL  checks.count (global) > 1000  (measured 3.000)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unsupported_construct_exits_2_naming_it() {
+    let dir = TempDir::new("group");
+    let plan = "target: embedded\nscenarios:\n  - name: s\n    load: [ { at_once_users: 1 } ]\n    steps:\n      - group: { name: g, steps: [ { pause: 1s } ] }\n";
+    let output = sseload(&["run", &dir.file("group.yaml", plan)]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unsupported: `group` (in scenario `s`, group `g`)"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_the_problem_named() {
+    let dir = TempDir::new("bad");
+    let invalid = sseload(&[
+        "run",
+        &dir.file("bad.yaml", "target: embedded\nscenarios: 3\n"),
+    ]);
+    assert_eq!(invalid.status.code(), Some(2));
+    let file = dir.file("ok.yaml", &snapshot_plan("{ metric: checks.count, gt: 0 }"));
+    let unknown = sseload(&["run", &file, "--set", "colour=blue"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("no session variable `colour`"),
+        "{}",
+        stderr(&unknown)
+    );
+    let duration = sseload(&["run", &file, "--duration", "5 parsecs"]);
+    assert_eq!(duration.status.code(), Some(2));
+    assert!(
+        stderr(&duration).contains("5 parsecs"),
+        "{}",
+        stderr(&duration)
+    );
+}
+
+#[test]
+fn the_short_examples_run_against_the_embedded_server_and_pass() {
+    for example in [
+        "stock-market.yaml",
+        "llm-streaming.yaml",
+        "filtered-channels.yaml",
+    ] {
+        let path = examples().join(example);
+        let output = sseload(&["run", path.to_str().unwrap(), "--duration", "3s"]);
+        let text = stdout(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{example}: {text}{}",
+            stderr(&output)
+        );
+        assert!(
+            text.contains("[   1s/3s]"),
+            "{example}: live lines missing: {text}"
+        );
+    }
+}
