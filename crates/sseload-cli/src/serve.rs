@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sseload_server::{Demo, ErrorStatus, Faults, RunningServer, Server, ServerBuilder, Token};
+use sseload_server::{
+    CorsOrigin, Demo, ErrorStatus, Faults, RunningServer, Server, ServerBuilder, Token,
+};
 
 use crate::ExitStatus;
 
@@ -53,6 +55,10 @@ pub(crate) struct Args {
     /// The seed of the fault and demo random numbers (same seed, same run).
     #[arg(long, default_value_t = 0x5EED_10AD)]
     seed: u64,
+    /// Let pages from this origin (like https://app.example.com), or from any
+    /// origin with `*`, read the streams and replies (CORS).
+    #[arg(long, value_name = "ORIGIN|*")]
+    cors_origin: Option<String>,
     /// Demo feeds to run: a comma-separated list of stocks, clock, llm, or `none`.
     #[arg(long, default_value = "stocks,clock,llm", value_parser = demo_feeds)]
     demo: DemoFeeds,
@@ -203,6 +209,7 @@ fn builder(args: &Args) -> ServerBuilder {
         .header_timeout(args.header_timeout.0)
         .shutdown_grace(args.shutdown_grace)
         .seed(args.seed)
+        .cors_origin(args.cors_origin.as_deref().map(CorsOrigin::new))
         .demo(demo)
         .faults(faults)
 }

@@ -295,8 +295,36 @@ fn shutdown_grace_zero_cuts_an_unfinished_request_at_once() {
 }
 
 #[test]
+fn cors_origin_lets_another_origin_read_and_preflight() {
+    let serve = Serve::start(&["--demo", "llm", "--cors-origin", "https://app.example"]);
+    let preflight = http(
+        &serve.addr,
+        "OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\n\
+         Access-Control-Request-Method: POST\r\n\
+         Access-Control-Request-Headers: authorization, content-type\r\nConnection: close\r\n\r\n",
+    );
+    assert!(preflight.starts_with("HTTP/1.1 204"), "{preflight}");
+    let lower = preflight.to_ascii_lowercase();
+    for line in [
+        "access-control-allow-origin: https://app.example\r\n",
+        "access-control-allow-methods: post\r\n",
+        "access-control-allow-headers: authorization, content-type, last-event-id, cache-control\r\n",
+    ] {
+        assert!(lower.contains(line), "{line:?} in {preflight}");
+    }
+    let published = post(&serve.addr, "/topics/t", r#"{"data":"x"}"#);
+    assert!(
+        published
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin: https://app.example\r\n"),
+        "{published}"
+    );
+    assert!(serve.stop().success());
+}
+
+#[test]
 fn bad_server_settings_are_refused_on_one_line() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["--clock-interval", "0s"],
             "error: invalid server settings: clock_interval must be longer than zero",
@@ -308,6 +336,10 @@ fn bad_server_settings_are_refused_on_one_line() {
         (
             &["--header-timeout", "0ms"],
             "error: invalid server settings: header_timeout must be longer than zero",
+        ),
+        (
+            &["--cors-origin", "app.example"],
+            "error: invalid server settings: invalid CORS origin \"app.example\" (expected * or scheme://host[:port], like https://app.example.com)",
         ),
         (&["--shutdown-grace", "5"], "invalid duration unit in \"5\""),
         (&["--seed", "-1"], "unexpected argument '-1'"),

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::cors::CorsOrigin;
 use crate::error::ConfigError;
 use crate::server::Server;
 
@@ -154,6 +155,7 @@ pub(crate) struct Config {
     pub(crate) demo: Demo,
     pub(crate) faults: Faults,
     pub(crate) seed: u64,
+    pub(crate) cors: Option<CorsOrigin>,
 }
 
 /// Configures a [`Server`]; [`build`](Self::build) checks the settings.
@@ -202,6 +204,7 @@ impl ServerBuilder {
             demo: Demo::default(),
             faults: Faults::default(),
             seed: 0x5EED_10AD,
+            cors: None,
         };
         Self { config }
     }
@@ -311,12 +314,22 @@ impl ServerBuilder {
         self
     }
 
+    /// Lets pages from another origin read the responses: every response
+    /// carries `Access-Control-Allow-Origin`, and `OPTIONS` preflight requests
+    /// are answered (default `None`: same-origin only, as browsers enforce).
+    #[must_use]
+    pub fn cors_origin(mut self, origin: Option<CorsOrigin>) -> Self {
+        self.config.cors = origin;
+        self
+    }
+
     /// Checks the settings.
     ///
     /// # Errors
     ///
     /// [`ConfigError`] for a zero queue, connection or body limit, a zero
-    /// interval, an error rate outside 0..=1, or an empty token.
+    /// interval, an error rate outside 0..=1, an empty token, or a CORS origin
+    /// that is not `*` or `scheme://host[:port]`.
     pub fn build(self) -> Result<Server, ConfigError> {
         let c = &self.config;
         for (name, count) in [
@@ -338,6 +351,9 @@ impl ServerBuilder {
             if token.as_ref().is_some_and(|t| t.0.is_empty()) {
                 return Err(ConfigError::EmptyToken(name));
             }
+        }
+        if let Some(cors) = &c.cors {
+            cors.check()?;
         }
         Ok(Server::new(self.config))
     }

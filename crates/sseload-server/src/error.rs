@@ -26,6 +26,11 @@ pub enum ConfigError {
     /// An empty bearer token, which would accept an empty `Authorization`.
     #[error("the {0} token is empty")]
     EmptyToken(&'static str),
+    /// A CORS origin that is neither `*` nor `scheme://host[:port]`.
+    #[error(
+        "invalid CORS origin {0:?} (expected * or scheme://host[:port], like https://app.example.com)"
+    )]
+    CorsOrigin(String),
 }
 
 /// Why the server could not start.

@@ -38,6 +38,7 @@
 
 pub use crate::{
     config::{Demo, ErrorStatus, Faults, ServerBuilder, Token},
+    cors::CorsOrigin,
     error::{ConfigError, PublishError, ServerError, StreamError},
     hub::{Hub, MAX_TOPIC_LEN, NewEvent},
     replay::GAP_EVENT,
@@ -46,6 +47,7 @@ pub use crate::{
 
 mod auth;
 mod config;
+mod cors;
 mod demo;
 mod error;
 mod fault;

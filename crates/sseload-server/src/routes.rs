@@ -7,14 +7,51 @@ use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
+use crate::config::Demo;
 use crate::respond::{self, Reply};
 use crate::server::Shared;
-use crate::{auth, demo, metrics, publish, subscribe};
+use crate::{auth, cors, demo, metrics, publish, subscribe};
 
-/// Answers one request.
+/// Answers one request; with a CORS origin set, answers preflights and lets
+/// that origin read every response.
 pub(crate) async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Reply {
+    let Some(cors) = shared.config.cors.clone() else {
+        return route(shared, request).await;
+    };
+    let mut reply = match *request.method() {
+        Method::OPTIONS => preflight(&shared, request.uri().path()),
+        _ => route(shared, request).await,
+    };
+    cors.allow(reply.headers_mut());
+    reply
+}
+
+fn preflight(shared: &Shared, path: &str) -> Reply {
+    match allowed_methods(&segments(path), &shared.config.demo) {
+        Some(methods) => cors::preflight(methods),
+        None => not_found(&Method::OPTIONS, path),
+    }
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_start_matches('/').split('/').collect()
+}
+
+/// The methods a path takes, `None` when nothing is there.
+fn allowed_methods(segments: &[&str], demo: &Demo) -> Option<&'static str> {
+    match segments {
+        ["topics", _] => Some("GET, POST, DELETE"),
+        ["" | "healthz" | "metrics"] => Some("GET"),
+        ["clock"] if demo.clock => Some("GET"),
+        ["stocks", "prices"] if demo.stocks => Some("GET"),
+        ["v1", "completions"] | ["v1", "chat", "completions"] if demo.llm => Some("POST"),
+        _ => None,
+    }
+}
+
+async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> Reply {
     let path = request.uri().path().to_owned();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segments = segments(&path);
     let demo = &shared.config.demo;
     match (request.method(), segments.as_slice()) {
         (&Method::GET, [""]) => demo::page::index(),
@@ -39,18 +76,18 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> R
         (&Method::POST, ["v1", "chat", "completions"]) if demo.llm => {
             demo::llm::chat(&shared, request).await
         }
-        (_, ["topics", _]) => not_allowed("GET, POST, DELETE"),
-        (_, ["healthz" | "metrics"]) => not_allowed("GET"),
-        (_, ["clock"]) if demo.clock => not_allowed("GET"),
-        (_, ["stocks", "prices"]) if demo.stocks => not_allowed("GET"),
-        (_, ["v1", "completions"] | ["v1", "chat", "completions"]) if demo.llm => {
-            not_allowed("POST")
-        }
-        (method, _) => respond::error(
-            StatusCode::NOT_FOUND,
-            format!("no route for {method} {path}"),
-        ),
+        (method, segments) => match allowed_methods(segments, demo) {
+            Some(allow) => not_allowed(allow),
+            None => not_found(method, &path),
+        },
     }
+}
+
+fn not_found(method: &Method, path: &str) -> Reply {
+    respond::error(
+        StatusCode::NOT_FOUND,
+        format!("no route for {method} {path}"),
+    )
 }
 
 fn not_allowed(allow: &'static str) -> Reply {

@@ -3,12 +3,13 @@
 //! (`drop_after`). The browser must reconnect with `Last-Event-ID` each
 //! time and miss nothing, while the test keeps publishing.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use sseload_server::NewEvent;
+use sseload_server::{CorsOrigin, Hub, NewEvent};
 
 use crate::support::{Sse, metric, quiet, start};
 
@@ -96,15 +97,10 @@ impl Browser {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_event_source_resumes_without_loss() {
-    let Some(chromium) = chromium_or_skip() else {
-        return;
-    };
-    let server = start(quiet().retry(Some(Duration::from_millis(100)))).await;
-    let addr = server.local_addr();
-    let mut report = Sse::open(addr, "/topics/report", &[]).await;
-    let hub = server.hub().clone();
+/// Opens the demo page of `page_addr` streaming `src` while the test publishes
+/// to topic `browser` of `hub`; returns what the page reported (`{"ids", "errors"}`).
+async fn page_report(chromium: &Path, page_addr: SocketAddr, hub: Hub, src: &str) -> Value {
+    let mut report = Sse::open(page_addr, "/topics/report", &[]).await;
     let publisher = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_millis(20));
         for n in 0.. {
@@ -114,9 +110,8 @@ async fn chromium_event_source_resumes_without_loss() {
         }
     });
     let profile = Profile::new();
-    let page = format!(
-        "http://{addr}/?src=%2Ftopics%2Fbrowser%3Fdrop_after%3D10&report=report&count={WANTED}"
-    );
+    let src: String = url::form_urlencoded::byte_serialize(src.as_bytes()).collect();
+    let page = format!("http://{page_addr}/?src={src}&report=report&count={WANTED}");
     let browser = Browser::open(chromium, &profile, &page);
     let seen = tokio::time::timeout(BROWSER_DEADLINE, report.next_event())
         .await
@@ -124,7 +119,12 @@ async fn chromium_event_source_resumes_without_loss() {
     publisher.abort();
     browser.close().await;
     assert_eq!(seen.event_type(), "seen");
-    let seen: Value = serde_json::from_str(seen.data()).unwrap();
+    serde_json::from_str(seen.data()).unwrap()
+}
+
+/// The page saw `WANTED` events in order, without a gap or a duplicate,
+/// across at least `WANTED / 10 - 1` reconnects.
+fn assert_no_loss(seen: &Value) {
     let ids: Vec<u64> = seen["ids"]
         .as_array()
         .unwrap()
@@ -143,6 +143,39 @@ async fn chromium_event_source_resumes_without_loss() {
         reconnects >= WANTED / 10 - 1,
         "only {reconnects} reconnects"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_event_source_resumes_without_loss() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let server = start(quiet().retry(Some(Duration::from_millis(100)))).await;
+    let addr = server.local_addr();
+    let hub = server.hub().clone();
+    let seen = page_report(chromium, addr, hub, "/topics/browser?drop_after=10").await;
+    assert_no_loss(&seen);
     // The server saw Last-Event-ID on each reconnect.
     assert!(metric(addr, "sseload_server_resumes_total").await >= WANTED / 10 - 1);
+}
+
+/// A page from one origin (the first server) reads a stream from another
+/// (a second server on another port) that allows it by CORS, reconnects
+/// included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_event_source_reads_another_origin_allowed_by_cors() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let page_server = start(quiet()).await;
+    let page_addr = page_server.local_addr();
+    let origin = CorsOrigin::new(&format!("http://{page_addr}"));
+    let builder = quiet().retry(Some(Duration::from_millis(100)));
+    let stream_server = start(builder.cors_origin(Some(origin))).await;
+    let stream_addr = stream_server.local_addr();
+    let src = format!("http://{stream_addr}/topics/browser?drop_after=10");
+    let hub = stream_server.hub().clone();
+    let seen = page_report(chromium, page_addr, hub, &src).await;
+    assert_no_loss(&seen);
+    assert!(metric(stream_addr, "sseload_server_resumes_total").await >= WANTED / 10 - 1);
 }

@@ -2,6 +2,8 @@
 
 /// Headless Chromium's EventSource against the server.
 mod browser;
+/// Cross-origin access: the allowed origin, preflights.
+mod cors;
 /// The stock, clock and LLM feeds, and the demo page.
 mod demo;
 /// The fault knobs.
