@@ -76,6 +76,13 @@ impl<'p> Slot<'p> {
     }
 
     /// A connection opened: connect and response times.
+    ///
+    /// The request is timed from `connected`, not from the client's
+    /// `request_written`: the client stamps that on every completed flush,
+    /// and hyper flushes again while reading the response head, so the stamp
+    /// can land after the request left (even after the head arrived). The
+    /// request is written right after `connected`, so this errs by the time
+    /// to write the request head, never below the truth.
     pub(crate) fn on_opened(&mut self, store: &mut Store, opened: &Opened) {
         let t = opened.timing;
         store.record(
@@ -86,10 +93,10 @@ impl<'p> Slot<'p> {
         store.record(
             self.connect,
             Metric::ResponseTime,
-            t.headers_received - t.request_written,
+            t.headers_received - t.connected,
         );
         if self.request_written.is_none() {
-            self.request_written = Some(t.request_written);
+            self.request_written = Some(t.connected);
             store.outcome(self.connect, true);
         }
         self.phase = Phase::Open;

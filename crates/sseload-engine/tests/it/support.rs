@@ -29,6 +29,8 @@ pub(crate) async fn publish_paced(
     every: Duration,
 ) {
     let mut ticker = tokio::time::interval(every);
+    // A late tick never bursts to catch up: gaps are never shorter than `every`.
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for n in range {
         ticker.tick().await;
         publish(server, topic, n);
