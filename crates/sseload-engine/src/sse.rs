@@ -180,7 +180,7 @@ impl<'p> User<'p> {
         self.session.save(verdict.saves);
         self.rec.with(|s| s.outcome(name, verdict.result.is_ok()));
         if let Err(message) = verdict.result {
-            let kind = if message.starts_with("status") {
+            let kind = if message.starts_with("field `status`") {
                 ErrorKind::Status
             } else {
                 ErrorKind::CheckFailed

@@ -138,3 +138,37 @@ async fn a_resume_without_replay_counts_exactly_the_missed_ids() {
     assert_eq!(feed.counts.missed, 2 * 2);
     assert_eq!(name(&report, "ninth").counts.ok, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_latency_reads_the_send_time_each_event_carries() {
+    let server = hub(16).await;
+    let addr = server.local_addr();
+    let plan = r#"
+scenarios:
+  - name: readers
+    load: [ { at_once_users: 2 } ]
+    steps:
+      - sse_connect:
+          name: stamped
+          url: /topics/stamped
+          timestamp: { json_path: "$.ts", unit: ms }
+          reconnect: false
+          await: [ { timeout: 5s, checks: [ { name: tenth, matching: { json_path: "$.n", is: 10 } } ] } ]
+      - sse_close: { name: close }
+"#;
+    let engine = tokio::spawn(async move { support::run(addr, plan).await });
+    subscribers(&server, "stamped", 2).await;
+    for n in 1..=10 {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let event = sseload_server::NewEvent::new(format!(r#"{{"n":{n},"ts":{ts}}}"#));
+        server.hub().publish("stamped", &[event]).unwrap();
+    }
+    let report = engine.await.unwrap();
+    let latency = metric(name(&report, "stamped"), "delivery_latency");
+    assert_eq!(latency.count, 20);
+    // Millisecond timestamps: each latency is the true one plus at most 1 ms.
+    assert!(latency.max < 100.0, "{latency:?}");
+}

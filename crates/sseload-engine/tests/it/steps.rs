@@ -171,3 +171,45 @@ scenarios:
     assert_eq!(name(&report, "feed").counts.ok, 2);
     assert_eq!(name(&report, "feed").counts.closed_at_user_end, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_steps_publish_save_values_and_classify_a_bad_status() {
+    let server = hub(16).await;
+    let addr = server.local_addr();
+    let plan = r##"
+scenarios:
+  - name: publisher
+    load: [ { at_once_users: 1 } ]
+    steps:
+      - repeat:
+          times: 3
+          counter: n
+          steps:
+            - http:
+                name: publish
+                method: POST
+                url: /topics/news
+                body: { json: { event: tick, data: { n: "#{n}" } } }
+                checks:
+                  - status: 200
+                  - { json_path: "$.ids[0]", save_as: last_id }
+      - http:
+          name: echo
+          method: POST
+          url: "/topics/news"
+          body: { json: { event: echo, data: "after #{last_id}" } }
+      - http: { name: missing, url: /nowhere, checks: [ { status: 200 } ] }
+"##;
+    let report = support::run(addr, plan).await;
+    assert_eq!(name(&report, "publish").counts.ok, 3);
+    assert_eq!(name(&report, "echo").counts.ok, 1);
+    let missing = name(&report, "missing");
+    assert_eq!((missing.counts.ok, missing.counts.ko), (0, 1));
+    let error = report
+        .errors
+        .iter()
+        .find(|e| e.name == "missing")
+        .expect("an error");
+    assert_eq!(error.kind, ErrorKind::Status);
+    assert!(support::metric(name(&report, "publish"), "response_time").count == 3);
+}
