@@ -221,7 +221,7 @@ fn write_stats(out: &mut impl std::io::Write, s: &Stats) -> std::io::Result<()> 
     let c = &s.counts;
     writeln!(
         out,
-        "\n{title}: count {} OK {} KO {} rate {:.2}/s  events {} bytes {} reconnects {} missed {} duplicates {} unmatched {}",
+        "\n{title}: count {} OK {} KO {} rate {:.2}/s  events {} bytes {} reconnects {} missed {} duplicates {} unmatched {} left open {}",
         c.ok + c.ko,
         c.ok,
         c.ko,
@@ -231,7 +231,8 @@ fn write_stats(out: &mut impl std::io::Write, s: &Stats) -> std::io::Result<()> 
         c.reconnects,
         c.missed,
         c.duplicates,
-        c.unmatched
+        c.unmatched,
+        c.closed_at_user_end
     )?;
     if s.metrics.is_empty() {
         return Ok(());

@@ -179,3 +179,48 @@ fn the_short_examples_run_against_the_embedded_server_and_pass() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_stops_the_run_and_still_prints_the_summary() {
+    use std::io::BufRead as _;
+    let dir = TempDir::new("interrupt");
+    let plan = "target: embedded\nscenarios:\n  - name: long\n    load: [ { at_once_users: 2 } ]\n    steps:\n      - sse_connect: { name: clock, url: /clock }\n      - pause: 1h\n";
+    let file = dir.file("long.yaml", plan);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sseload"))
+        .args(["run", &file])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line.clone());
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let live = std::time::Duration::from_secs(20);
+    while !rx
+        .recv_timeout(live)
+        .expect("a live line within 20 s")
+        .starts_with("[   1s/")
+    {}
+    // One process, by its own id: never a group.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let text = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{text}");
+    assert!(text.contains("ended: interrupted"), "{text}");
+    assert!(text.contains("clock (long): count 2 OK 2 KO 0"), "{text}");
+    assert!(text.contains("left open 2"), "{text}");
+}
