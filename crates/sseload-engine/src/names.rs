@@ -36,7 +36,8 @@ pub(crate) type NameId = usize;
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     list: Vec<Name>,
-    index: Vec<HashMap<(NameKind, String), NameId>>,
+    /// Per scenario, per kind: name to id (looked up by `&str`, no allocation).
+    index: Vec<[HashMap<String, NameId>; 3]>,
 }
 
 impl Names {
@@ -44,7 +45,7 @@ impl Names {
     pub(crate) fn of(plan: &Plan) -> Self {
         let mut names = Self::default();
         for (i, scenario) in plan.scenarios.iter().enumerate() {
-            names.index.push(HashMap::new());
+            names.index.push(Default::default());
             names.intern(i, &scenario.name, NameKind::Scenario, &scenario.name);
             names.walk(i, &scenario.name, &scenario.steps);
         }
@@ -64,11 +65,11 @@ impl Names {
 
     fn intern(&mut self, scenario: usize, scenario_name: &str, kind: NameKind, name: &str) {
         let next = self.list.len();
-        let map = &mut self.index[scenario];
-        if map.contains_key(&(kind, name.to_owned())) {
+        let map = &mut self.index[scenario][slot(kind)];
+        if map.contains_key(name) {
             return;
         }
-        map.insert((kind, name.to_owned()), next);
+        map.insert(name.to_owned(), next);
         self.list.push(Name {
             scenario: scenario_name.to_owned(),
             name: name.to_owned(),
@@ -78,8 +79,8 @@ impl Names {
 
     /// The id of a name a step of `scenario` records under.
     pub(crate) fn id(&self, scenario: usize, kind: NameKind, name: &str) -> NameId {
-        self.index[scenario]
-            .get(&(kind, name.to_owned()))
+        self.index[scenario][slot(kind)]
+            .get(name)
             .copied()
             .unwrap_or_default()
     }
@@ -92,6 +93,14 @@ impl Names {
     /// Every name, by id.
     pub(crate) fn list(&self) -> &[Name] {
         &self.list
+    }
+}
+
+fn slot(kind: NameKind) -> usize {
+    match kind {
+        NameKind::Request => 0,
+        NameKind::Check => 1,
+        NameKind::Scenario => 2,
     }
 }
 

@@ -93,9 +93,13 @@ impl<'p> User<'p> {
         if let Some(why) = ended {
             self.stream_gone(stream, &why);
         }
-        self.drive(std::future::pending::<()>(), |u| u.awaiting.is_none())
-            .await?;
-        Ok(())
+        let waited = self
+            .drive(std::future::pending::<()>(), |u| u.awaiting.is_none())
+            .await;
+        // Interrupted (a stop, or a `during` deadline): the await is dropped,
+        // not left armed for events that come later.
+        self.awaiting = None;
+        waited.map(drop)
     }
 
     /// Starts a listen on an open stream.

@@ -213,3 +213,30 @@ scenarios:
     assert_eq!(error.kind, ErrorKind::Status);
     assert!(support::metric(name(&report, "publish"), "response_time").count == 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_during_deadline_interrupts_an_await_without_leaving_it_armed() {
+    let server = hub(16).await;
+    let plan = r#"
+scenarios:
+  - name: bounded
+    load: [ { at_once_users: 1 } ]
+    steps:
+      - sse_connect: { name: feed, url: /topics/quiet, reconnect: false }
+      - during:
+          duration: 200ms
+          steps:
+            - sse_await: { await: [ { timeout: 500ms, checks: [ { name: never } ] } ] }
+      - pause: 600ms
+      - sse_close: { name: close }
+"#;
+    let report = support::run(server.local_addr(), plan).await;
+    let never = name(&report, "never");
+    assert_eq!(
+        (never.counts.ok, never.counts.ko),
+        (0, 0),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(name(&report, "close").counts.ok, 1);
+}
