@@ -80,6 +80,7 @@ async fn transport(inner: &Inner, url: &Url) -> Result<Io, Error> {
     Ok(Io::new(Transport::Tls(Box::new(tls)), h2))
 }
 
+/// Connects TCP to the URL's host and configures the socket.
 async fn tcp(url: &Url) -> io::Result<TcpStream> {
     let port = url.port_or_known_default().unwrap_or(80);
     let tcp = match url.host() {
@@ -88,9 +89,14 @@ async fn tcp(url: &Url) -> io::Result<TcpStream> {
         Some(Host::Domain(name)) => TcpStream::connect((name, port)).await?,
         None => return Err(io::Error::new(io::ErrorKind::InvalidInput, "no host")),
     };
-    // Small SSE frames must not wait for a delayed ACK (Nagle).
-    tcp.set_nodelay(true)?;
+    configure(&tcp)?;
     Ok(tcp)
+}
+
+/// Sets `TCP_NODELAY`: small frames (a request, an HTTP/2 window update or
+/// ping ack) must not wait for a delayed ACK (Nagle).
+fn configure(tcp: &TcpStream) -> io::Result<()> {
+    tcp.set_nodelay(true)
 }
 
 fn server_name(url: &Url) -> io::Result<ServerName<'static>> {
@@ -249,5 +255,21 @@ impl AsyncWrite for Io {
             Transport::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
             Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::net::TcpListener;
+    use url::Url;
+
+    use super::tcp;
+
+    #[tokio::test]
+    async fn every_connection_sets_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let stream = tcp(&url).await.unwrap();
+        assert!(stream.nodelay().unwrap(), "TCP_NODELAY is off");
     }
 }

@@ -112,11 +112,28 @@ fn opened(request: &Request, timing: Timing, response: hyper::Response<Incoming>
     let opened = Opened {
         status: parts.status,
         version: parts.version,
-        headers: parts.headers,
+        headers: owned_headers(&parts.headers),
         url: request.url.clone(),
         timing,
     };
     Attempt::Opened(Box::new(opened), body)
+}
+
+/// The response headers, copied out of the connection's read buffer.
+///
+/// hyper's header values are slices of the buffer the response head was read
+/// into, so keeping them (as a caller keeps [`Opened`]) would keep that whole
+/// buffer, and the body bytes read with it, alive for as long.
+fn owned_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut owned = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        // `from_bytes` copies; a value hyper accepted is always valid here.
+        if let Ok(mut copy) = HeaderValue::from_bytes(value.as_bytes()) {
+            copy.set_sensitive(value.is_sensitive());
+            owned.append(name.clone(), copy);
+        }
+    }
+    owned
 }
 
 /// `text/event-stream`, in any case, with or without parameters.
@@ -245,5 +262,59 @@ fn origin_form(url: &url::Url) -> String {
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use http::HeaderMap;
+    use http::header::{CONTENT_TYPE, HeaderValue, SET_COOKIE};
+
+    use super::{is_event_stream, owned_headers};
+
+    #[test]
+    fn kept_headers_do_not_share_the_read_buffer() {
+        // Like hyper's: values sliced out of one large read buffer.
+        let mut buffer = b"text/event-stream; charset=utf-8\0a=1\0".to_vec();
+        buffer.resize(64 * 1024, b'x');
+        let buffer = Bytes::from(buffer);
+        let mut headers = HeaderMap::new();
+        let slice = |range| HeaderValue::from_maybe_shared(buffer.slice(range)).unwrap();
+        headers.insert(CONTENT_TYPE, slice(0..32));
+        headers.append(SET_COOKIE, slice(33..36));
+        headers.append(SET_COOKIE, slice(37..41));
+
+        let owned = owned_headers(&headers);
+
+        let inside = buffer.as_ptr_range();
+        for (name, value) in &owned {
+            assert!(
+                !inside.contains(&value.as_bytes().as_ptr()),
+                "{name} is shared"
+            );
+        }
+        assert_eq!(owned, headers);
+        let cookies: Vec<_> = owned.get_all(SET_COOKIE).iter().collect();
+        assert_eq!(cookies, ["a=1", "xxxx"]);
+    }
+
+    #[test]
+    fn event_stream_content_types() {
+        for yes in [
+            "text/event-stream",
+            "text/event-stream;charset=utf-8",
+            "Text/Event-Stream ; charset=UTF-8",
+        ] {
+            assert!(is_event_stream(&HeaderValue::from_static(yes)), "{yes}");
+        }
+        for no in [
+            "text/event-streams",
+            "text/plain",
+            "",
+            "text/event-stream, text/html",
+        ] {
+            assert!(!is_event_stream(&HeaderValue::from_static(no)), "{no}");
+        }
     }
 }

@@ -11,7 +11,8 @@ use crate::error::Error;
 ///
 /// `Accept: text/event-stream`, `Cache-Control: no-cache` (unless given
 /// here) and `Last-Event-ID` (when the last event id is not empty) are added
-/// by the client. An id holding control characters cannot be a header value;
+/// by the client. A `Last-Event-ID` given as a header is read as the
+/// starting [`last_event_id`](Self::last_event_id). An id holding control characters cannot be a header value;
 /// such an id is kept for the events but not sent.
 ///
 /// ```
@@ -99,6 +100,21 @@ impl Request {
         &self.method
     }
 
+    /// A `Last-Event-ID` given with [`header`](Self::header) becomes the
+    /// starting id (unless [`last_event_id`](Self::last_event_id) set one)
+    /// and leaves the fixed headers: the header must always say the stream's
+    /// current last event id, and none when the server has reset it to empty.
+    pub(crate) fn adopt_last_event_id_header(&mut self) {
+        let given = self.headers.remove(LAST_EVENT_ID);
+        if let Some(id) = given
+            .as_ref()
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            && self.last_event_id.is_empty()
+        {
+            id.clone_into(&mut self.last_event_id);
+        }
+    }
+
     /// `host:port` of the URL, for error messages.
     pub(crate) fn authority(&self) -> String {
         authority(&self.url)
@@ -138,6 +154,8 @@ impl Request {
         Ok(())
     }
 }
+
+const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
 /// The Fetch standard's "request-body-header names", dropped with the body.
 const BODY_HEADERS: [HeaderName; 4] = [

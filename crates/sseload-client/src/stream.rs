@@ -143,7 +143,8 @@ impl std::fmt::Debug for EventStream {
 }
 
 impl EventStream {
-    pub(crate) fn new(client: Client, request: Request) -> Self {
+    pub(crate) fn new(client: Client, mut request: Request) -> Self {
+        request.adopt_last_event_id_header();
         let parser = Parser::new()
             .with_limits(client.inner.limits)
             .with_comments(request.comments)

@@ -157,3 +157,32 @@ fn clients_and_streams_can_move_between_tasks() {
     send::<sseload_client::EventStream>();
     send::<Item>();
 }
+
+/// hyper reads the response head into its connection buffer and hands out
+/// header values that are slices of it; `Opened` must hold copies, or a
+/// caller keeping it keeps that buffer (and the body read with it) alive.
+#[tokio::test]
+async fn opened_headers_are_copies_not_slices_of_the_read_buffer() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-a: 1\r\nx-bb: 2\r\n\r\n";
+    let script = Script::new().exchange(
+        Exchange::expect(get("/", ""))
+            .send(head)
+            .send("data: x\n\n")
+            .hold(),
+    );
+    let peer = Peer::start(script).await;
+    let mut stream = client().stream(Request::get(&peer.url("/")).unwrap());
+
+    let opened = opened(&mut stream).await;
+    let a = opened.headers["x-a"].as_bytes().as_ptr() as usize;
+    let b = opened.headers["x-bb"].as_bytes().as_ptr() as usize;
+    // In the read buffer "2" is 9 bytes after "1" ("1\r\nx-bb: 2"); two
+    // separate allocations are never an odd distance apart.
+    assert_ne!(
+        b.wrapping_sub(a),
+        9,
+        "the header values share hyper's buffer"
+    );
+    drop(stream);
+    peer.finish().await;
+}

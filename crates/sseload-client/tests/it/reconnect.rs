@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use http::{HeaderName, HeaderValue};
 use sseload_client::{Closed, Error, Item, Reconnect, Request};
 use sseload_test::{Exchange, Peer, Script};
 
@@ -329,6 +330,105 @@ async fn utf8_ids_are_sent_as_is_and_ids_with_control_characters_are_not_sent() 
     reconnecting(&mut stream).await;
     opened(&mut stream).await;
     assert_eq!(event(&mut stream).await.2, "a\u{1}b");
+    reconnecting(&mut stream).await;
+    assert!(matches!(
+        next(&mut stream).await,
+        Item::Closed(Closed::NoContent)
+    ));
+    peer.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_reconnection_time_persists_across_reconnects() {
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(get("/", ""))
+                .send(SSE_OK)
+                .send("retry: 1500\ndata: a\n\n"),
+        )
+        .exchange(
+            Exchange::expect(get("/", ""))
+                .send(SSE_OK)
+                .send("data: b\n\n"),
+        )
+        .exchange(Exchange::expect(get("/", "")).send("HTTP/1.1 204 No Content\r\n\r\n"));
+    let peer = Peer::start(script).await;
+    let mut stream = client().stream(Request::get(&peer.url("/")).unwrap());
+
+    for data in ["a", "b"] {
+        opened(&mut stream).await;
+        assert_eq!(event(&mut stream).await.1, data);
+        // The second stream sent no `retry`: the first one's still holds.
+        assert_eq!(
+            reconnecting(&mut stream).await.delay,
+            Duration::from_millis(1500),
+            "after {data}"
+        );
+    }
+    assert_eq!(stream.reconnection_time(), Duration::from_millis(1500));
+    assert!(matches!(
+        next(&mut stream).await,
+        Item::Closed(Closed::NoContent)
+    ));
+    peer.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_fields_with_anything_but_digits_are_ignored() {
+    let ignored = "retry: 1x0\n\nretry: -5\n\nretry: 1.5\n\nretry: 9 \n\nretry:  7\n\nretry: +3\n\nretry: \n\nretry\n\nretry: \u{0661}\n\n";
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(get("/", ""))
+                .send(SSE_OK)
+                .send("retry: 800\n\n")
+                .send(ignored)
+                .send("data: last\n\n"),
+        )
+        .exchange(Exchange::expect(get("/", "")).send("HTTP/1.1 204 No Content\r\n\r\n"));
+    let peer = Peer::start(script).await;
+    let mut stream = client().stream(Request::get(&peer.url("/")).unwrap());
+
+    opened(&mut stream).await;
+    assert_eq!(event(&mut stream).await.1, "last");
+    assert_eq!(
+        reconnecting(&mut stream).await.delay,
+        Duration::from_millis(800)
+    );
+    assert!(matches!(
+        next(&mut stream).await,
+        Item::Closed(Closed::NoContent)
+    ));
+    peer.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_last_event_id_header_is_the_starting_id_and_follows_the_stream() {
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(get("/", "last-event-id: 5\r\n"))
+                .send(SSE_OK)
+                .send("id: 6\ndata: a\n\n"),
+        )
+        .exchange(
+            Exchange::expect(get("/", "last-event-id: 6\r\n"))
+                .send(SSE_OK)
+                // An `id` field with no value resets the last event id.
+                .send("id\ndata: reset\n\n"),
+        )
+        // So the next reconnect sends no Last-Event-ID at all, not the "5" given.
+        .exchange(Exchange::expect(get("/", "")).send("HTTP/1.1 204 No Content\r\n\r\n"));
+    let peer = Peer::start(script).await;
+    let request = Request::get(&peer.url("/")).unwrap().header(
+        HeaderName::from_static("last-event-id"),
+        HeaderValue::from_static("5"),
+    );
+    let mut stream = client().stream(request);
+
+    opened(&mut stream).await;
+    assert_eq!(event(&mut stream).await.2, "6");
+    reconnecting(&mut stream).await;
+    opened(&mut stream).await;
+    assert_eq!(event(&mut stream).await.2, "");
     reconnecting(&mut stream).await;
     assert!(matches!(
         next(&mut stream).await,

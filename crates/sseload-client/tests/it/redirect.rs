@@ -180,3 +180,41 @@ async fn a_redirect_without_location_ends_the_stream() {
     );
     peer.finish().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn last_event_id_goes_to_every_hop_of_every_connection() {
+    let hop = |status: &str, to: &str| {
+        format!("HTTP/1.1 {status}\r\nlocation: {to}\r\ncontent-length: 0\r\n\r\n")
+    };
+    let script = Script::new()
+        .exchange(
+            Exchange::expect(get("/a", "last-event-id: 3\r\n"))
+                .send(hop("307 Temporary Redirect", "/b")),
+        )
+        .exchange(
+            Exchange::expect(get("/b", "last-event-id: 3\r\n"))
+                .send(SSE_OK)
+                .send("id: 7\ndata: moved\n\n"),
+        )
+        // The reconnect goes to /b, which has moved on since.
+        .exchange(
+            Exchange::expect(get("/b", "last-event-id: 7\r\n"))
+                .send(hop("308 Permanent Redirect", "/c")),
+        )
+        .exchange(
+            Exchange::expect(get("/c", "last-event-id: 7\r\n"))
+                .send("HTTP/1.1 204 No Content\r\n\r\n"),
+        );
+    let peer = Peer::start(script).await;
+    let request = Request::get(&peer.url("/a")).unwrap().last_event_id("3");
+    let mut stream = client().stream(request);
+
+    assert_eq!(opened(&mut stream).await.url.as_str(), peer.url("/b"));
+    assert_eq!(event(&mut stream).await.2, "7");
+    reconnecting(&mut stream).await;
+    assert!(matches!(
+        next(&mut stream).await,
+        Item::Closed(Closed::NoContent)
+    ));
+    peer.finish().await;
+}

@@ -116,20 +116,27 @@ async fn a_missing_content_type_ends_the_stream() {
 
 #[tokio::test(start_paused = true)]
 async fn content_type_parameters_and_case_are_accepted() {
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: Text/Event-Stream; charset=utf-8\r\n\r\n";
-    let script = Script::new().exchange(
-        Exchange::expect(get("/", ""))
-            .send(head)
-            .send("data: ok\n\n")
-            .hold(),
-    );
-    let peer = Peer::start(script).await;
-    let mut stream = client().stream(Request::get(&peer.url("/")).unwrap());
+    for content_type in [
+        "Text/Event-Stream; charset=utf-8",
+        "text/event-stream;charset=utf-8",
+        "text/event-stream ;charset=UTF-8",
+        "TEXT/EVENT-STREAM",
+    ] {
+        let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n\r\n");
+        let script = Script::new().exchange(
+            Exchange::expect(get("/", ""))
+                .send(head)
+                .send("data: ok\n\n")
+                .hold(),
+        );
+        let peer = Peer::start(script).await;
+        let mut stream = client().stream(Request::get(&peer.url("/")).unwrap());
 
-    opened(&mut stream).await;
-    assert_eq!(event(&mut stream).await.1, "ok");
-    drop(stream);
-    peer.finish().await;
+        opened(&mut stream).await;
+        assert_eq!(event(&mut stream).await.1, "ok", "{content_type}");
+        drop(stream);
+        peer.finish().await;
+    }
 }
 
 #[tokio::test(start_paused = true)]
