@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod listen;
+mod report;
 mod run;
 mod serve;
 mod validate;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Print the events of one SSE stream as they arrive: curl for SSE.
     Listen(listen::Args),
+    /// Turn a results file into HTML, CSV, JUnit XML, Markdown or JSON reports.
+    Report(report::Args),
     /// Run a scenario: virtual users, live view, summary, CI gates.
     Run(run::Args),
     /// Run the SSE broadcast hub with its demo feeds.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Listen(args) => listen::run(args).await,
+            Command::Report(args) => report::run(args).await,
             Command::Run(args) => run::run(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Validate(args) => validate::run(args).await,
