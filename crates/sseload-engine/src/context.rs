@@ -14,6 +14,7 @@ use url::Url;
 use crate::error::Error;
 use crate::names::Names;
 use crate::record::Recorder;
+use crate::throttle::Throttle;
 
 /// Shared by the users of one run.
 #[derive(Debug)]
@@ -25,6 +26,10 @@ pub(crate) struct RunCtx {
     pub(crate) feeders: Vec<Mutex<Cursor>>,
     pub(crate) recorder: Arc<Recorder>,
     pub(crate) initial: Vec<(VarId, Value)>,
+    /// The plan's request-rate cap.
+    pub(crate) throttle: Option<Throttle>,
+    /// Each scenario's own cap.
+    pub(crate) scenario_throttles: Vec<Option<Throttle>>,
 }
 
 impl RunCtx {
@@ -42,7 +47,15 @@ impl RunCtx {
             .map(|f| Mutex::new(Cursor::new(f, &mut rng)))
             .collect();
         let recorder = Recorder::new(names.len());
+        let throttle = Throttle::new(&plan.throttle);
+        let scenario_throttles = plan
+            .scenarios
+            .iter()
+            .map(|s| Throttle::new(&s.throttle))
+            .collect();
         Ok(Self {
+            throttle,
+            scenario_throttles,
             plan,
             names,
             clients,
@@ -51,6 +64,14 @@ impl RunCtx {
             recorder,
             initial,
         })
+    }
+
+    /// Starts the request-rate caps' clocks.
+    pub(crate) fn start_throttles(&self, start: tokio::time::Instant) {
+        let caps = self.scenario_throttles.iter().flatten();
+        for throttle in self.throttle.iter().chain(caps) {
+            throttle.start(start);
+        }
     }
 
     /// The client for a stream's reconnect policy.

@@ -121,6 +121,7 @@ impl Engine {
         let start = Instant::now();
         let wall = SystemTime::now();
         let planned = self.planned();
+        self.ctx.start_throttles(start);
         let mut injectors = JoinSet::new();
         for index in 0..self.ctx.plan.scenarios.len() {
             let (ctx, stop) = (Arc::clone(&self.ctx), self.stop.subscribe());

@@ -105,7 +105,7 @@ fn rate_arrivals(
 }
 
 /// The time at which `from·t + (to−from)·t²/(2·total)` reaches `count`.
-fn time_of_count(from: f64, to: f64, total: f64, count: f64) -> f64 {
+pub(crate) fn time_of_count(from: f64, to: f64, total: f64, count: f64) -> f64 {
     let a = (to - from) / (2.0 * total);
     if a.abs() < 1e-12 {
         return count / from;

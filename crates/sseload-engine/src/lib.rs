@@ -51,4 +51,5 @@ mod session;
 mod sse;
 mod stream;
 mod support;
+mod throttle;
 mod user;

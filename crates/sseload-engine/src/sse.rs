@@ -40,6 +40,7 @@ impl<'p> User<'p> {
                 return Ok(());
             }
         };
+        self.throttled().await?;
         let events = self.run.client(spec.reconnect).stream(request);
         self.streams.push(Slot::new(spec, name, events));
         let stream = spec.stream.as_str();
@@ -141,6 +142,25 @@ impl<'p> User<'p> {
         }
     }
 
+    /// Waits for a slot under the plan's and the scenario's request-rate caps.
+    async fn throttled(&mut self) -> Result<(), Halt> {
+        let caps = [
+            &self.run.throttle,
+            &self.run.scenario_throttles[self.scenario],
+        ];
+        let mut slot = Some(tokio::time::Instant::now());
+        for cap in caps.into_iter().flatten() {
+            slot = slot.zip(cap.next_slot()).map(|(a, b)| a.max(b));
+        }
+        match slot {
+            Some(at) => self.sleep_until(at).await,
+            None => self
+                .drive(std::future::pending::<()>(), |_| false)
+                .await
+                .map(drop),
+        }
+    }
+
     /// A plain HTTP request with its checks.
     pub(crate) async fn http(
         &mut self,
@@ -156,6 +176,7 @@ impl<'p> User<'p> {
                 return Ok(());
             }
         };
+        self.throttled().await?;
         let sent = self.drive(crate::http::send(rendered), |_| false).await?;
         let response = match sent {
             Some(Ok(response)) => response,

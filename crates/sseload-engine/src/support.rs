@@ -7,23 +7,8 @@ use crate::error::Error;
 
 /// Refuses the first construct of `plan` the engine does not run.
 pub(crate) fn check(plan: &Plan) -> Result<(), Error> {
-    if !plan.throttle.is_empty() {
-        return Err(Error::unsupported(
-            "`throttle`",
-            "the plan",
-            "request-rate caps are not implemented yet; remove `throttle`",
-        ));
-    }
     for scenario in &plan.scenarios {
-        let place = format!("scenario `{}`", scenario.name);
-        if !scenario.throttle.is_empty() {
-            return Err(Error::unsupported(
-                "`throttle`",
-                &place,
-                "request-rate caps are not implemented yet; remove `throttle`",
-            ));
-        }
-        steps(&scenario.steps, &place)?;
+        steps(&scenario.steps, &format!("scenario `{}`", scenario.name))?;
     }
     for assertion in &plan.assertions {
         if let Scope::Group(group) = &assertion.scope {

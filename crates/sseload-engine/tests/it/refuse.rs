@@ -12,24 +12,6 @@ async fn refused(yaml: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_throttle_is_refused_with_its_place() {
-    let message = refused(
-        r#"
-throttle: [ { reach_rps: { rps: 10, in: 5s } } ]
-scenarios:
-  - name: s
-    load: [ { at_once_users: 1 } ]
-    steps: [ { pause: 1s } ]
-"#,
-    )
-    .await;
-    assert!(
-        message.contains("`throttle`") && message.contains("the plan"),
-        "{message}"
-    );
-}
-
-#[tokio::test]
 async fn a_group_is_refused_with_its_scenario_and_name() {
     let message = refused(
         r#"

@@ -240,3 +240,23 @@ scenarios:
     );
     assert_eq!(name(&report, "close").counts.ok, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttle_caps_the_request_rate() {
+    let server = hub(16).await;
+    let plan = r#"
+throttle: [ { jump_to_rps: 50 }, { hold_for: 10s } ]
+scenarios:
+  - name: eager
+    load: [ { at_once_users: 2 } ]
+    steps:
+      - repeat:
+          times: 13
+          steps:
+            - http: { name: publish, method: POST, url: /topics/capped, body: { json: { data: x } } }
+"#;
+    let report = support::run(server.local_addr(), plan).await;
+    assert_eq!(name(&report, "publish").counts.ok, 26);
+    // 26 requests at 50/s: the last may leave 0.5 s after the first.
+    assert!(report.meta.duration_s >= 0.5, "{}", report.meta.duration_s);
+}
