@@ -59,7 +59,8 @@ pub(crate) struct Args {
     /// origin with `*`, read the streams and replies (CORS).
     #[arg(long, value_name = "ORIGIN|*")]
     cors_origin: Option<String>,
-    /// Demo feeds to run: a comma-separated list of stocks, clock, llm, or `none`.
+    /// Demo feeds to run: a comma-separated list of stocks, clock, llm (completions
+    /// and chat completions), or `none`.
     #[arg(long, default_value = "stocks,clock,llm", value_parser = demo_feeds)]
     demo: DemoFeeds,
     /// How often one stock price changes.
