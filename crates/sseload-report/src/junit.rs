@@ -32,8 +32,12 @@ fn case(plan: &str, a: &Outcome) -> String {
             markup(&a.measured_text())
         );
     }
-    let measured = markup(&a.measured_text());
+    let message = match a.measured {
+        Some(_) => format!("measured {}", a.measured_text()),
+        None => a.measured_text(),
+    };
+    let message = markup(&message);
     format!(
-        "{open}>\n<failure type=\"assertion\" message=\"measured {measured}\">assertion: {name}\nmeasured: {measured}</failure>\n</testcase>\n"
+        "{open}>\n<failure type=\"assertion\" message=\"{message}\">assertion: {name}\n{message}</failure>\n</testcase>\n"
     )
 }

@@ -103,9 +103,9 @@ fn errors(results: &Results) -> String {
     }
     let table = crate::table::errors(results);
     let mut out = format!(
-        "### Errors ({} kinds, top {})\n\n| name | kind | message | count |\n| --- | --- | --- | ---: |\n",
-        table.rows.len(),
-        TOP_ERRORS.min(table.rows.len())
+        "### Errors (the {} most frequent of {})\n\n| name | kind | message | count |\n| --- | --- | --- | ---: |\n",
+        TOP_ERRORS.min(table.rows.len()),
+        table.rows.len()
     );
     for r in table.rows.iter().take(TOP_ERRORS) {
         out.push_str(&format!(
