@@ -214,7 +214,10 @@ pub(crate) fn write_summary(out: &mut impl std::io::Write, report: &Report) -> s
 
 fn write_stats(out: &mut impl std::io::Write, s: &Stats) -> std::io::Result<()> {
     let title = match (s.scope, &s.name, &s.scenario) {
-        ("name", Some(name), Some(scenario)) => format!("{name} ({scenario})"),
+        ("name", Some(name), Some(scenario)) => match &s.group {
+            Some(group) => format!("{group} / {name} ({scenario})"),
+            None => format!("{name} ({scenario})"),
+        },
         ("scenario", _, Some(scenario)) => format!("scenario {scenario}"),
         _ => "global".to_owned(),
     };

@@ -121,14 +121,14 @@ fn a_failed_assertion_exits_1_and_shows_the_measured_value() {
 
 #[test]
 fn an_unsupported_construct_exits_2_naming_it() {
-    let dir = TempDir::new("group");
-    let plan = "target: embedded\nscenarios:\n  - name: s\n    load: [ { at_once_users: 1 } ]\n    steps:\n      - group: { name: g, steps: [ { pause: 1s } ] }\n";
-    let output = sseload(&["run", &dir.file("group.yaml", plan)]);
+    let dir = TempDir::new("https");
+    let plan = "target: { base_url: \"https://127.0.0.1:9\" }\nscenarios:\n  - name: s\n    load: [ { at_once_users: 1 } ]\n    steps:\n      - http: { name: login, url: /login }\n";
+    let output = sseload(&["run", &dir.file("https.yaml", plan)]);
     assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
     assert!(
-        stderr(&output).contains("unsupported: `group` (in scenario `s`, group `g`)"),
-        "{}",
-        stderr(&output)
+        text.contains("unsupported: an `http` step against an https base URL (in scenario `s`"),
+        "{text}"
     );
 }
 

@@ -63,7 +63,10 @@ fn in_scope(scope: &Scope, name: &Name) -> bool {
         Scope::Global => true,
         Scope::Scenario(s) => &name.scenario == s,
         Scope::Request(r) => &name.name == r,
-        Scope::Group(_) => false,
+        Scope::Group(g) => name
+            .group
+            .as_deref()
+            .is_some_and(|path| path == g || path.starts_with(&format!("{g} / "))),
     }
 }
 

@@ -50,6 +50,8 @@ impl<'p> Awaiting<'p> {
 #[derive(Debug)]
 pub(crate) struct Listening<'p> {
     spec: &'p SseListen,
+    /// Its name, looked up where it started (it may end outside its group).
+    name: NameId,
     pub(crate) deadline: Option<Instant>,
     count: u64,
     failure: Option<String>,
@@ -189,8 +191,10 @@ impl<'p> User<'p> {
 
     /// Starts a listen on its stream.
     pub(crate) fn start_listen(&mut self, spec: &'p SseListen) {
+        let name = self.name(NameKind::Check, &spec.name);
         self.listens.push(Listening {
             spec,
+            name,
             deadline: spec.during.map(|d| Instant::now() + d),
             count: 0,
             failure: None,
@@ -250,7 +254,7 @@ impl<'p> User<'p> {
 
     /// Records a listen's outcome and saves its count.
     pub(crate) fn end_listen(&mut self, listen: &Listening<'p>) {
-        let name = self.name(NameKind::Check, &listen.spec.name);
+        let name = listen.name;
         if let Some(var) = listen.spec.save_count_as {
             self.session.set(var, listen.count.into());
         }

@@ -27,6 +27,8 @@ pub struct Name {
     pub name: String,
     /// What it stands for.
     pub kind: NameKind,
+    /// The groups it is inside, outermost first, joined by ` / ` (absent outside groups).
+    pub group: Option<String>,
 }
 
 /// An index into [`Names`].
@@ -36,8 +38,9 @@ pub(crate) type NameId = usize;
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     list: Vec<Name>,
-    /// Per scenario, per kind: name to id (looked up by `&str`, no allocation).
-    index: Vec<[HashMap<String, NameId>; 3]>,
+    /// Per scenario, per group path (`""` outside groups), per kind: name to
+    /// id (looked up by `&str`, no allocation).
+    index: Vec<HashMap<String, [HashMap<String, NameId>; 3]>>,
 }
 
 impl Names {
@@ -46,41 +49,61 @@ impl Names {
         let mut names = Self::default();
         for (i, scenario) in plan.scenarios.iter().enumerate() {
             names.index.push(Default::default());
-            names.intern(i, &scenario.name, NameKind::Scenario, &scenario.name);
-            names.walk(i, &scenario.name, &scenario.steps);
+            let at = Place {
+                scenario: i,
+                scenario_name: &scenario.name,
+                group: "",
+            };
+            names.intern(&at, NameKind::Scenario, &scenario.name);
+            names.walk(&at, &scenario.steps);
         }
         names
     }
 
-    fn walk(&mut self, scenario: usize, scenario_name: &str, steps: &[Step]) {
+    fn walk(&mut self, at: &Place<'_>, steps: &[Step]) {
         for step in steps {
             for (kind, name) in step_names(step) {
-                self.intern(scenario, scenario_name, kind, name);
+                self.intern(at, kind, name);
             }
+            let inner;
+            let at = match step {
+                Step::Group { name, .. } => {
+                    inner = group_path(at.group, name);
+                    &Place {
+                        group: &inner,
+                        ..*at
+                    }
+                }
+                _ => at,
+            };
             for children in step.children() {
-                self.walk(scenario, scenario_name, children);
+                self.walk(at, children);
             }
         }
     }
 
-    fn intern(&mut self, scenario: usize, scenario_name: &str, kind: NameKind, name: &str) {
+    fn intern(&mut self, at: &Place<'_>, kind: NameKind, name: &str) {
         let next = self.list.len();
-        let map = &mut self.index[scenario][slot(kind)];
+        let groups = &mut self.index[at.scenario];
+        let map = &mut groups.entry(at.group.to_owned()).or_default()[slot(kind)];
         if map.contains_key(name) {
             return;
         }
         map.insert(name.to_owned(), next);
         self.list.push(Name {
-            scenario: scenario_name.to_owned(),
+            scenario: at.scenario_name.to_owned(),
             name: name.to_owned(),
             kind,
+            group: (!at.group.is_empty()).then(|| at.group.to_owned()),
         });
     }
 
-    /// The id of a name a step of `scenario` records under.
-    pub(crate) fn id(&self, scenario: usize, kind: NameKind, name: &str) -> NameId {
-        self.index[scenario][slot(kind)]
-            .get(name)
+    /// The id of a name a step of `scenario` records under, inside `group`
+    /// (`""` outside groups). Every such name was interned from the plan.
+    pub(crate) fn id(&self, scenario: usize, group: &str, kind: NameKind, name: &str) -> NameId {
+        self.index[scenario]
+            .get(group)
+            .and_then(|kinds| kinds[slot(kind)].get(name))
             .copied()
             .unwrap_or_default()
     }
@@ -93,6 +116,23 @@ impl Names {
     /// Every name, by id.
     pub(crate) fn list(&self) -> &[Name] {
         &self.list
+    }
+}
+
+/// Where a name is interned.
+#[derive(Debug, Clone, Copy)]
+struct Place<'a> {
+    scenario: usize,
+    scenario_name: &'a str,
+    group: &'a str,
+}
+
+/// The path of group `name` inside `parent` (`""` at the top).
+pub(crate) fn group_path(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent} / {name}")
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Stats {
     pub name: Option<String>,
     /// What the name stands for (only for `name`).
     pub kind: Option<NameKind>,
+    /// The groups the name is inside, joined by ` / ` (only for `name`, inside groups).
+    pub group: Option<String>,
     /// Exact counts.
     pub counts: Counts,
     /// OK and KO per second of the run.
@@ -100,6 +102,8 @@ pub struct SerializedHistogram {
     pub scenario: String,
     /// The name.
     pub name: String,
+    /// The groups the name is inside, if any.
+    pub group: Option<String>,
     /// The metric.
     pub metric: &'static str,
     /// Values above the trackable range, recorded as its maximum.
@@ -115,6 +119,8 @@ pub struct ErrorLine {
     pub scenario: String,
     /// The request, check or scenario name it was recorded under.
     pub name: String,
+    /// The groups that name is inside, if any.
+    pub group: Option<String>,
     /// Its kind.
     pub kind: ErrorKind,
     /// The message.
@@ -157,6 +163,7 @@ impl Totals {
             .map(|((name, kind, message), count)| ErrorLine {
                 scenario: names[name].scenario.clone(),
                 name: names[name].name.clone(),
+                group: names[name].group.clone(),
                 kind,
                 message,
                 count,
@@ -215,6 +222,7 @@ impl Totals {
             scenario: scenario.map(str::to_owned),
             name: name.map(|n| n.name.clone()),
             kind: name.map(|n| n.kind),
+            group: name.and_then(|n| n.group.clone()),
             counts,
             rate: (counts.ok + counts.ko) as f64 / self.seconds.max(1e-9),
             metrics,
@@ -262,6 +270,7 @@ impl Totals {
                     out.push(SerializedHistogram {
                         scenario: name.scenario.clone(),
                         name: name.name.clone(),
+                        group: name.group.clone(),
                         metric: metric.name(),
                         clipped: h.summary().clipped,
                         hdr: h.to_base64(),

@@ -1,41 +1,13 @@
 //! What this engine runs: a plan using anything else is refused at start-up
 //! with the construct and its place named, never silently ignored.
 
-use sseload_scenario::{Plan, Scope, Step, Target};
+use sseload_scenario::{Plan, Step, Target};
 
 use crate::error::Error;
 
 /// Refuses the first construct of `plan` the engine does not run.
 pub(crate) fn check(plan: &Plan) -> Result<(), Error> {
-    for scenario in &plan.scenarios {
-        steps(&scenario.steps, &format!("scenario `{}`", scenario.name))?;
-    }
-    for assertion in &plan.assertions {
-        if let Scope::Group(group) = &assertion.scope {
-            return Err(Error::unsupported(
-                "an assertion scoped to a group",
-                &format!("assertion on group `{group}`"),
-                "groups are not recorded yet; scope it to a request, a scenario or the run",
-            ));
-        }
-    }
     https_requests(plan)
-}
-
-fn steps(steps: &[Step], place: &str) -> Result<(), Error> {
-    for step in steps {
-        if let Step::Group { name, .. } = step {
-            return Err(Error::unsupported(
-                "`group`",
-                &format!("{place}, group `{name}`"),
-                "groups are not recorded yet; list the group's steps without it",
-            ));
-        }
-        for children in step.children() {
-            self::steps(children, place)?;
-        }
-    }
-    Ok(())
 }
 
 /// Plain HTTP steps speak `http://` only in this engine (SSE streams speak both).

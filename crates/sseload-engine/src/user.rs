@@ -53,6 +53,8 @@ pub(crate) struct User<'p> {
     pub(crate) stop: watch::Receiver<bool>,
     pub(crate) next_poll: usize,
     pace: HashMap<usize, Instant>,
+    /// The groups the user is in, joined by ` / ` (empty outside groups).
+    pub(crate) group: String,
 }
 
 /// Runs user number `id` of `scenario` to its end.
@@ -81,12 +83,13 @@ impl<'p> User<'p> {
             stop,
             next_poll: 0,
             pace: HashMap::new(),
+            group: String::new(),
         }
     }
 
     /// The id of a name this user's scenario records under.
     pub(crate) fn name(&self, kind: NameKind, name: &str) -> NameId {
-        self.run.names.id(self.scenario, kind, name)
+        self.run.names.id(self.scenario, &self.group, kind, name)
     }
 
     /// Records a step error under `name` and fails the session.
@@ -162,6 +165,7 @@ impl<'p> User<'p> {
                 self.as_long_as(condition, *exit_asap, *counter, steps)
                     .await
             }
+            Step::Group { name, steps } => self.group(name, steps).await,
             Step::ExitHereIfFailed if self.session.failed => Err(Halt::Exit),
             Step::TryMax {
                 times,
@@ -210,6 +214,15 @@ impl<'p> User<'p> {
             self.sleep_until(next).await?;
         }
         Ok(())
+    }
+
+    /// Runs `steps` inside group `name`: what they record carries the group.
+    async fn group(&mut self, name: &str, steps: &'p [Step]) -> Result<(), Halt> {
+        let inner = crate::names::group_path(&self.group, name);
+        let outer = std::mem::replace(&mut self.group, inner);
+        let outcome = self.steps(steps).await;
+        self.group = outer;
+        outcome
     }
 
     async fn repeat(

@@ -2,29 +2,23 @@
 
 use sseload_engine::{Engine, Error, Options};
 
-async fn refused(yaml: &str) -> String {
-    let text = format!("target: {{ base_url: \"http://127.0.0.1:9\" }}\n{yaml}");
-    let plan = sseload_scenario::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
-    match Engine::start(plan, Options::default()).await {
-        Err(err @ Error::Unsupported { .. }) => err.to_string(),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
-
 #[tokio::test]
-async fn a_group_is_refused_with_its_scenario_and_name() {
-    let message = refused(
-        r#"
+async fn an_http_step_against_an_https_base_url_is_refused_with_its_place() {
+    let text = r#"
+target: { base_url: "https://127.0.0.1:9" }
 scenarios:
   - name: s
     load: [ { at_once_users: 1 } ]
     steps:
-      - group: { name: login, steps: [ { pause: 1s } ] }
-"#,
-    )
-    .await;
+      - http: { name: login, url: /login }
+"#;
+    let plan = sseload_scenario::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+    let err = Engine::start(plan, Options::default()).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    let message = err.to_string();
     assert!(
-        message.contains("`group`") && message.contains("scenario `s`, group `login`"),
+        message.contains("an `http` step against an https base URL")
+            && message.contains("scenario `s`"),
         "{message}"
     );
 }

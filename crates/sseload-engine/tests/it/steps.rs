@@ -260,3 +260,39 @@ scenarios:
     // 26 requests at 50/s: the last may leave 0.5 s after the first.
     assert!(report.meta.duration_s >= 0.5, "{}", report.meta.duration_s);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_inside_a_group_carry_it_and_group_assertions_read_them() {
+    let server = hub(16).await;
+    let plan = r#"
+scenarios:
+  - name: grouped
+    load: [ { at_once_users: 2 } ]
+    steps:
+      - group:
+          name: publishing
+          steps:
+            - http: { name: publish, method: POST, url: /topics/g, body: { json: { data: x } } }
+      - http: { name: publish, method: POST, url: /topics/g, body: { json: { data: y } } }
+assertions:
+  - { metric: requests.count, group: publishing, between: [2, 2] }
+  - { metric: requests.count, lte: 4 }
+"#;
+    let report = support::run(server.local_addr(), plan).await;
+    let inside: Vec<_> = report
+        .stats
+        .iter()
+        .filter(|s| s.name.as_deref() == Some("publish"))
+        .collect();
+    assert_eq!(inside.len(), 2);
+    let grouped = inside
+        .iter()
+        .find(|s| s.group.as_deref() == Some("publishing"))
+        .expect("a grouped name");
+    assert_eq!(grouped.counts.ok, 2);
+    assert!(
+        report.assertions.iter().all(|a| a.passed),
+        "{:?}",
+        report.assertions
+    );
+}
