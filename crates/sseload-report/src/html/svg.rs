@@ -139,7 +139,7 @@ fn y_grid(frame: Frame, unit: &str) -> String {
             WIDTH - RIGHT,
             LEFT - 6.0,
             y + 4.0,
-            number(v)
+            trim_zeros(&number(v))
         ));
         i += 1.0;
     }
