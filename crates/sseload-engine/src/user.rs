@@ -181,7 +181,7 @@ impl<'p> User<'p> {
                 self.set(values);
                 Ok(())
             }
-            _ => Ok(()),
+            Step::ExitHereIfFailed => Ok(()),
         }
     }
 
