@@ -296,3 +296,40 @@ assertions:
         report.assertions
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_set_and_pace_shape_the_requests() {
+    let server = hub(16).await;
+    let plan = r##"
+feeders:
+  topics: { strategy: queue, inline: [ { topic: a }, { topic: b }, { topic: c } ] }
+scenarios:
+  - name: paced
+    load: [ { at_once_users: 1 } ]
+    steps:
+      - repeat:
+          times: 3
+          steps:
+            - pace: 100ms
+            - feed: topics
+            - set: { body: "from #{topic}" }
+            - http: { name: publish, method: POST, url: "/topics/#{topic}", body: { json: { data: "#{body}" } } }
+      - feed: topics
+"##;
+    let report = support::run(server.local_addr(), plan).await;
+    assert_eq!(name(&report, "publish").counts.ok, 3);
+    // Three passes paced 100 ms apart take at least 200 ms.
+    assert!(report.meta.duration_s >= 0.2, "{}", report.meta.duration_s);
+    // The fourth record does not exist: a step error under the scenario's name.
+    let dry = report
+        .errors
+        .iter()
+        .find(|e| e.name == "paced")
+        .expect("feeder error");
+    assert!(
+        dry.message
+            .contains("feeder `topics` ran dry after 3 records"),
+        "{}",
+        dry.message
+    );
+}
