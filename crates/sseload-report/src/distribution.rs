@@ -108,8 +108,9 @@ pub(crate) fn curve(h: &Histogram) -> Curve {
     Curve { count, points }
 }
 
+/// Milliseconds, divided from whole nanoseconds so CSV shows `184.063`, not `184.06300000000002`.
 fn ms(d: std::time::Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+    d.as_nanos() as f64 / 1e6
 }
 
 #[cfg(test)]
