@@ -156,6 +156,7 @@ fn a_file_that_is_not_results_names_the_field_and_line() {
         err.contains("not a sseload results file: missing field `duration_s` at line 2"),
         "{err}"
     );
+    assert_eq!(err.matches("missing field").count(), 1, "said once: {err}");
 
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/stock-market.yaml");
     let err = refused(&["report", &text(&scenario)]);

@@ -49,11 +49,11 @@ type Decoded = BTreeMap<(String, String), Histogram>;
 fn decode(results: &Results) -> Result<Decoded, Error> {
     let mut out = Decoded::new();
     for h in &results.histograms {
-        let mut histogram = Histogram::from_base64(&h.hdr).map_err(|source| Error::Histogram {
+        let mut histogram = Histogram::from_base64(&h.hdr).map_err(|reason| Error::Histogram {
             scenario: h.scenario.clone(),
             name: h.name.clone(),
             metric: h.metric.clone(),
-            source,
+            reason,
         })?;
         histogram.set_clipped(h.clipped);
         let label = format!("{} / {}", h.scenario, h.name);

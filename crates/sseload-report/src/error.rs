@@ -5,19 +5,19 @@
 #[non_exhaustive]
 pub enum Error {
     /// The text is not a results file: not JSON, or a needed field is missing or mistyped.
-    #[error("not a sseload results file: {source}")]
+    #[error("not a sseload results file: {reason}")]
     NotResults {
         /// serde_json's error, naming the field and the line.
-        source: serde_json::Error,
+        reason: serde_json::Error,
     },
     /// The JSON summary could not be written.
-    #[error("cannot write the JSON summary: {source}")]
+    #[error("cannot write the JSON summary: {reason}")]
     Json {
         /// serde_json's error.
-        source: serde_json::Error,
+        reason: serde_json::Error,
     },
     /// A histogram in the file cannot be decoded.
-    #[error("histogram {metric} of {scenario} / {name} cannot be read: {source}")]
+    #[error("histogram {metric} of {scenario} / {name} cannot be read: {reason}")]
     Histogram {
         /// Its scenario.
         scenario: String,
@@ -26,6 +26,6 @@ pub enum Error {
         /// Its metric.
         metric: String,
         /// Why it cannot be decoded.
-        source: sseload_metrics::HistogramError,
+        reason: sseload_metrics::HistogramError,
     },
 }

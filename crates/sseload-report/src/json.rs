@@ -64,7 +64,7 @@ pub fn summary(results: &Results) -> Summary<'_> {
 /// [`Error::Json`] if serde_json refuses the summary.
 pub fn render(results: &Results) -> Result<String, Error> {
     let mut text =
-        serde_json::to_string_pretty(&summary(results)).map_err(|source| Error::Json { source })?;
+        serde_json::to_string_pretty(&summary(results)).map_err(|reason| Error::Json { reason })?;
     text.push('\n');
     Ok(text)
 }

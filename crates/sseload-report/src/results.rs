@@ -38,7 +38,7 @@ impl Results {
     /// [`Error::NotResults`] when the text is not JSON or lacks a field the
     /// report needs; the message names the field and the line.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        serde_json::from_str(text).map_err(|source| Error::NotResults { source })
+        serde_json::from_str(text).map_err(|reason| Error::NotResults { reason })
     }
 
     /// The statistics of the whole run, if the file has them.
