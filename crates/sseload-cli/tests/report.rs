@@ -243,8 +243,23 @@ fn the_html_report_renders_in_chromium() {
     let url = format!("file://{}", html.display());
 
     let mut args = chromium_args(&dir.join("profile-dom"));
-    args.extend(["--dump-dom".to_owned(), url.clone()]);
-    let dom = String::from_utf8_lossy(&chromium(&args).stdout).into_owned();
+    args.extend([
+        "--enable-logging=stderr".to_owned(),
+        "--v=0".to_owned(),
+        "--dump-dom".to_owned(),
+        url.clone(),
+    ]);
+    let out = chromium(&args);
+    let console: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        console.is_empty(),
+        "the page logged to the console: {console:#?}"
+    );
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         dom.contains("data-status=\"ok\""),
         "the page's check did not pass:\n{}",
@@ -255,11 +270,13 @@ fn the_html_report_renders_in_chromium() {
         "{}",
         check_line(&dom)
     );
-    assert!(
-        check_line(&dom).contains("REPORT-CHECK-OK charts="),
-        "{}",
-        check_line(&dom)
-    );
+    let charts: usize = check_line(&dom)
+        .split("REPORT-CHECK-OK charts=")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no chart count in {}", check_line(&dom)));
+    assert!(charts >= 12, "{charts} charts");
 
     let png = dir.join("report.png");
     let mut args = chromium_args(&dir.join("profile-shot"));
@@ -275,7 +292,22 @@ fn the_html_report_renders_in_chromium() {
         "{} bytes",
         image.len()
     );
-    eprintln!("screenshot: {}", png.display());
+
+    let pdf = dir.join("report.pdf");
+    let mut args = chromium_args(&dir.join("profile-print"));
+    args.extend([
+        format!("--print-to-pdf={}", pdf.display()),
+        "--no-pdf-header-footer".to_owned(),
+        format!("file://{}", html.display()),
+    ]);
+    let _ = chromium(&args);
+    let printed = std::fs::read(&pdf).unwrap();
+    assert!(
+        printed.starts_with(b"%PDF") && printed.len() > 10_000,
+        "{} bytes",
+        printed.len()
+    );
+    eprintln!("screenshot: {}, printed: {}", png.display(), pdf.display());
 }
 
 /// The page's check element, as Chromium left it.

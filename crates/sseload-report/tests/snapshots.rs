@@ -203,3 +203,48 @@ fn not_a_results_file_names_the_field_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_without_time_series_says_so_and_keeps_its_distributions() {
+    let mut results = results();
+    results.series.clear();
+    let ids: Vec<String> = html::charts(&results)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "chart-time_to_first_event-distribution",
+            "chart-event_gap-distribution"
+        ]
+    );
+    let page = html::render(&results).unwrap();
+    assert!(
+        page.contains("No chart: the results file has no time series"),
+        "{page}"
+    );
+    assert!(
+        csv::files(&results)
+            .unwrap()
+            .iter()
+            .any(|f| f.name == "series.csv")
+    );
+}
+
+#[test]
+fn a_metric_missing_from_the_series_gets_a_notice_not_a_chart() {
+    let mut results = results();
+    for p in &mut results.series {
+        p.latencies.retain(|l| l.metric != "delivery_latency");
+        p.reconnects = None;
+        p.missed = None;
+    }
+    let page = html::render(&results).unwrap();
+    assert!(page.contains("No chart: no delivery_latency was recorded in this run."));
+    assert!(page.contains(
+        "No chart: this results file has no per-second reconnect or missed-id counts; run totals: 2 reconnects, 2 missed ids."
+    ));
+    assert!(!page.contains("id=\"chart-delivery_latency-time\""));
+}

