@@ -160,8 +160,20 @@ scenarios:
 "#;
     let engine = support::start(server.local_addr(), plan, Options::default()).await;
     let stopper = engine.stopper();
-    let run = tokio::spawn(engine.run(None));
-    subscribers(&server, "long", 2).await;
+    let (tx, mut snapshots) = tokio::sync::mpsc::channel(4);
+    let run = tokio::spawn(engine.run(Some(tx)));
+    // The engine's own view: both streams open (the hub counts a subscriber
+    // before the client has read the response head).
+    let open = async {
+        while let Some(s) = snapshots.recv().await {
+            if s.point.streams == 2 {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), open)
+        .await
+        .expect("two open streams");
     stopper.stop();
     let report = tokio::time::timeout(Duration::from_secs(10), run)
         .await
