@@ -25,7 +25,7 @@ fn line(count: u64, min: f64, p50: f64, p99: f64, max: f64) -> Value {
 
 fn point(second: u64, users: i64, events: u64, errors: u64, gap: f64) -> Value {
     json!({
-        "second": second, "users": users, "streams": users - 1, "arrivals": 2, "events": events,
+        "second": second, "users": users, "streams": (users - 1).max(0), "arrivals": 2, "events": events,
         "errors": errors, "ok": 3, "ko": errors, "reconnects": errors, "missed": second % 2,
         "latencies": [
             {"metric": "time_to_first_event", "count": 2, "p50_ms": 4.0 + gap / 100.0, "p99_ms": 9.5, "max_ms": 12.0},
@@ -35,7 +35,8 @@ fn point(second: u64, users: i64, events: u64, errors: u64, gap: f64) -> Value {
     })
 }
 
-/// A run of 4 seconds: two names, an error with markup and CSV specials,
+/// A run of 4.25 seconds (the last point repeats second 4 and covers the
+/// remaining quarter second, as the engine writes it): two names, an error with markup and CSV specials,
 /// a passed, a failed and an unmeasured assertion.
 fn results() -> Results {
     let counts = json!({"ok": 10, "ko": 2, "events": 40, "bytes": 2048, "reconnects": 2, "missed": 2,
@@ -44,7 +45,7 @@ fn results() -> Results {
                          "event_gap": line(40, 90.0, 200.0, 300.0, 400.0)});
     let value = json!({
         "meta": {"plan": "snap <demo>", "summary": "snap: 1 scenario", "target": "embedded (http://127.0.0.1:1/)",
-                 "started_at_ms": 1_795_275_726_000_u64, "duration_s": 4.0, "ended_by": "completed",
+                 "started_at_ms": 1_795_275_726_000_u64, "duration_s": 4.25, "ended_by": "completed",
                  "users_started": 8, "engine_version": "0.1.0"},
         "stats": [
             {"scope": "name", "scenario": "watchers", "name": "Stocks", "kind": "request", "counts": counts, "rate": 3.0, "metrics": metrics},
@@ -64,7 +65,7 @@ fn results() -> Results {
         "errors": [
             {"scenario": "watchers", "name": "Stocks", "kind": "status", "message": "status 503, \"busy\" <retry> | later", "count": 2}
         ],
-        "series": [point(1, 3, 8, 0, 200.0), point(2, 5, 10, 1, 210.0), point(3, 7, 12, 1, 190.0), point(4, 8, 10, 0, 205.0)],
+        "series": [point(1, 3, 8, 0, 200.0), point(2, 5, 10, 1, 210.0), point(3, 7, 12, 1, 190.0), point(4, 8, 10, 0, 205.0), point(4, 0, 2, 0, 195.0)],
         "assertions": [
             {"assertion": "time_to_first_event.p99 (global) < 500 ms", "passed": true, "measured": 9.5, "unit": "ms", "note": null},
             {"assertion": "requests.failed_percent (global) < 1 %", "passed": false, "measured": 16.666666666666668, "unit": "%", "note": null},

@@ -30,14 +30,67 @@ pub(crate) enum Slot {
     },
 }
 
-/// A series read from every point of the run.
-fn over_time(series: &[Point], label: &str, value: impl Fn(&Point) -> Option<f64>) -> Series {
-    Series {
-        label: label.to_owned(),
-        points: series
+/// Where each point of the time series sits on the time axis, and how long
+/// a stretch it covers. Points cover whole seconds, except the engine's last
+/// one: it repeats the last second's number and covers the run's remainder
+/// (say 0.12 s), so it is drawn at the run's end and its counts are divided
+/// by its length to stay per-second rates.
+#[derive(Debug)]
+struct Clock<'a> {
+    points: &'a [Point],
+    at: Vec<f64>,
+    width: Vec<f64>,
+}
+
+impl<'a> Clock<'a> {
+    fn new(results: &'a Results) -> Self {
+        let mut at: Vec<f64> = Vec::with_capacity(results.series.len());
+        for p in &results.series {
+            let previous = at.last().copied().unwrap_or(0.0);
+            let x = p.second as f64;
+            let end = results.meta.duration_s;
+            at.push(if x > previous || at.is_empty() {
+                x
+            } else {
+                end.max(previous)
+            });
+        }
+        let width = at
             .iter()
-            .filter_map(|p| value(p).map(|v| (p.second as f64, v)))
-            .collect(),
+            .scan(0.0, |previous, x| {
+                let w = x - *previous;
+                *previous = *x;
+                Some(if w > 0.0 { w } else { 1.0 })
+            })
+            .collect();
+        Self {
+            points: &results.series,
+            at,
+            width,
+        }
+    }
+
+    /// A value as it stood at each point (users, open streams, percentiles).
+    fn level(&self, label: &str, value: impl Fn(&Point) -> Option<f64>) -> Series {
+        self.series(label, |p, _| value(p))
+    }
+
+    /// A count per point as a rate per second of the stretch it covers.
+    fn rate(&self, label: &str, count: impl Fn(&Point) -> Option<u64>) -> Series {
+        self.series(label, |p, width| count(p).map(|n| n as f64 / width))
+    }
+
+    fn series(&self, label: &str, value: impl Fn(&Point, f64) -> Option<f64>) -> Series {
+        let points = self
+            .points
+            .iter()
+            .zip(self.at.iter().zip(&self.width))
+            .filter_map(|(p, (x, w))| value(p, *w).map(|v| (*x, v)))
+            .collect();
+        Series {
+            label: label.to_owned(),
+            points,
+        }
     }
 }
 
@@ -53,69 +106,65 @@ fn plot(id: &str, title: &str, unit: &str, series: Vec<Series>) -> Plot {
 
 /// The charts over time, in page order.
 pub(crate) fn timeline(results: &Results) -> Vec<Slot> {
-    let s = &results.series;
-    if s.is_empty() {
+    if results.series.is_empty() {
         return vec![Slot::Empty {
             title: "The run over time".to_owned(),
             reason: "the results file has no time series (the run lasted under a second)"
                 .to_owned(),
         }];
     }
+    let s = Clock::new(results);
     let mut slots = vec![
         Slot::Plot(plot(
             "users",
             "Active users and open streams",
             "",
             vec![
-                over_time(s, "users", |p| Some(p.users as f64)),
-                over_time(s, "streams", |p| Some(p.streams as f64)),
+                s.level("users", |p| Some(p.users as f64)),
+                s.level("streams", |p| Some(p.streams as f64)),
             ],
         )),
         Slot::Plot(plot(
             "arrivals",
             "Users started per second",
             "/s",
-            vec![over_time(s, "arrivals", |p| Some(p.arrivals as f64))],
+            vec![s.rate("arrivals", |p| Some(p.arrivals))],
         )),
         Slot::Plot(plot(
             "events",
             "Events received per second",
             "/s",
-            vec![over_time(s, "events", |p| Some(p.events as f64))],
+            vec![s.rate("events", |p| Some(p.events))],
         )),
         Slot::Plot(plot(
             "outcomes",
             "Requests and checks per second",
             "/s",
-            vec![
-                over_time(s, "ok", |p| Some(p.ok as f64)),
-                over_time(s, "ko", |p| Some(p.ko as f64)),
-            ],
+            vec![s.rate("ok", |p| Some(p.ok)), s.rate("ko", |p| Some(p.ko))],
         )),
         Slot::Plot(plot(
             "errors",
             "Errors per second",
             "/s",
-            vec![over_time(s, "errors", |p| Some(p.errors as f64))],
+            vec![s.rate("errors", |p| Some(p.errors))],
         )),
     ];
-    slots.push(stream_health(results));
-    slots.extend(KEY_METRICS.iter().map(|m| latency_over_time(s, m)));
-    let recorded = |m: &&&str| s.iter().any(|p| p.latency(m).is_some());
+    slots.push(stream_health(results, &s));
+    slots.extend(KEY_METRICS.iter().map(|m| latency_over_time(&s, m)));
+    let recorded = |m: &&&str| results.series.iter().any(|p| p.latency(m).is_some());
     slots.extend(
         OTHER_METRICS
             .iter()
             .filter(recorded)
-            .map(|m| latency_over_time(s, m)),
+            .map(|m| latency_over_time(&s, m)),
     );
     slots
 }
 
 /// Reconnects and missed ids per second, when the engine recorded them.
-fn stream_health(results: &Results) -> Slot {
-    let s = &results.series;
-    let reconnects = over_time(s, "reconnects", |p| p.reconnects.map(|v| v as f64));
-    let missed = over_time(s, "missed ids", |p| p.missed.map(|v| v as f64));
+fn stream_health(results: &Results, s: &Clock<'_>) -> Slot {
+    let reconnects = s.rate("reconnects", |p| p.reconnects);
+    let missed = s.rate("missed ids", |p| p.missed);
     let series: Vec<Series> = [reconnects, missed]
         .into_iter()
         .filter(|s| !s.points.is_empty())
@@ -138,13 +187,13 @@ fn stream_health(results: &Results) -> Slot {
     ))
 }
 
-fn latency_over_time(s: &[Point], metric: &str) -> Slot {
+fn latency_over_time(s: &Clock<'_>, metric: &str) -> Slot {
     let pick =
         |f: fn(&crate::results::Percentiles) -> f64| move |p: &Point| p.latency(metric).map(f);
     let series = vec![
-        over_time(s, "p50", pick(|l| l.p50_ms)),
-        over_time(s, "p99", pick(|l| l.p99_ms)),
-        over_time(s, "max", pick(|l| l.max_ms)),
+        s.level("p50", pick(|l| l.p50_ms)),
+        s.level("p99", pick(|l| l.p99_ms)),
+        s.level("max", pick(|l| l.max_ms)),
     ];
     let title = format!("{} over time", crate::table::metric_title(metric));
     if series[0].points.is_empty() {
@@ -175,4 +224,24 @@ pub(crate) fn distribution_plots(distributions: &[Distribution]) -> Vec<Plot> {
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_partial_second_sits_at_the_end_and_counts_as_a_rate() {
+        let text = r#"{"meta": {"plan": "p", "started_at_ms": 0, "duration_s": 2.25}, "stats": [],
+            "series": [
+              {"second": 1, "users": 3, "streams": 3, "arrivals": 3, "events": 10, "errors": 0},
+              {"second": 2, "users": 4, "streams": 4, "arrivals": 1, "events": 20, "errors": 0},
+              {"second": 2, "users": 0, "streams": 0, "arrivals": 0, "events": 5, "errors": 0}]}"#;
+        let results = Results::from_json(text).unwrap();
+        let clock = Clock::new(&results);
+        let events = clock.rate("events", |p| Some(p.events));
+        assert_eq!(events.points, [(1.0, 10.0), (2.0, 20.0), (2.25, 20.0)]);
+        let users = clock.level("users", |p| Some(p.users as f64));
+        assert_eq!(users.points, [(1.0, 3.0), (2.0, 4.0), (2.25, 0.0)]);
+    }
 }
