@@ -185,7 +185,12 @@ struct Sampler {
 impl Sampler {
     async fn tick(&mut self, ctx: &RunCtx, snapshots: Option<&mpsc::Sender<Snapshot>>) {
         let elapsed = self.start.elapsed();
-        let second = elapsed.as_secs_f64().round() as u64;
+        let rounded = elapsed.as_secs_f64().round() as u64;
+        // The last point (taken when the run ends) closes a partial second.
+        let second = self
+            .series
+            .last()
+            .map_or(rounded, |p| rounded.max(p.second + 1));
         let point = series::sample(&ctx.recorder, second, &mut self.last_arrivals);
         if let Some(tx) = snapshots {
             let gauges = &ctx.recorder.gauges;

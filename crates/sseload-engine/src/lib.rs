@@ -2,12 +2,15 @@
 //! with virtual users and measures every stream.
 //!
 //! - [`Engine::start`] refuses a plan using what this engine does not run
-//!   yet ([`Error::Unsupported`] names it), builds the SSE clients and, for
-//!   `target: embedded`, starts the demo server on `127.0.0.1:0`.
+//!   yet ([`Error::Unsupported`] names it: today only `http` steps against an
+//!   https base URL), builds the SSE clients and, for `target: embedded`,
+//!   starts the demo server on `127.0.0.1:0`.
 //! - [`Engine::run`] injects users per scenario — open model from the clock
 //!   alone (no coordinated omission), closed model keeping N users — runs
 //!   their steps as lightweight tasks, reads their streams as events arrive,
 //!   and sends a [`Snapshot`] each second; a [`Stopper`] ends it early.
+//!   Request-rate caps (`throttle`) hold requests back; names inside `group`
+//!   steps carry the group's path.
 //! - The [`Report`] holds exact counts and merged HDR histograms per name,
 //!   per scenario and for the run, the errors table ([`ErrorKind`]), the
 //!   per-second time series ([`Point`]) and the assertion [`Outcome`]s; it
