@@ -82,7 +82,8 @@ impl<'p> User<'p> {
             }
             Some(Item::Event { event, at }) => {
                 let slot = &mut self.streams[i];
-                self.rec.with(|s| slot.on_event(s, &event, at));
+                let payload = slot.read_payload(&event, at);
+                self.rec.with(|s| slot.on_event(s, &event, at, payload));
                 self.dispatch(i, event, at);
             }
             Some(Item::Reconnecting(r)) => self.on_lost(i, &r.cause, r.lost_at),

@@ -30,6 +30,13 @@ pub(crate) enum Phase {
     Crashed(String),
 }
 
+/// What an event's data says about its delivery.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Payload {
+    latency: Option<Duration>,
+    number: Option<u64>,
+}
+
 /// One stream a user holds.
 #[derive(Debug)]
 pub(crate) struct Slot<'p> {
@@ -109,8 +116,31 @@ impl<'p> Slot<'p> {
         self.last_event_at = None;
     }
 
-    /// Measures one event.
-    pub(crate) fn on_event(&mut self, store: &mut Store, event: &Event, at: Instant) {
+    /// Reads what an event's data carries (send time, sequence number),
+    /// outside any lock: JSON parsing is the costly part.
+    pub(crate) fn read_payload(&self, event: &Event, at: Instant) -> Payload {
+        let wanted = self.spec.timestamp.is_some() || self.spec.sequence.is_some();
+        let json = parse_if(wanted, event);
+        let latency = match (&self.spec.timestamp, &json) {
+            (Some(ts), Some(json)) => latency(ts, json, at),
+            _ => None,
+        };
+        let number = match (&self.spec.sequence, &json) {
+            (Some(path), Some(json)) => number_at(path, json),
+            (Some(_), None) => None,
+            (None, _) => event.id().parse().ok(),
+        };
+        Payload { latency, number }
+    }
+
+    /// Measures one event (its payload read beforehand).
+    pub(crate) fn on_event(
+        &mut self,
+        store: &mut Store,
+        event: &Event,
+        at: Instant,
+        payload: Payload,
+    ) {
         let counts = store.counts(self.connect);
         counts.events += 1;
         counts.bytes += event.data().len() as u64;
@@ -127,26 +157,10 @@ impl<'p> Slot<'p> {
         if let Some(lost) = self.lost_at.take() {
             store.record(self.connect, Metric::ReconnectGap, at - lost);
         }
-        self.payload(store, event, at);
-    }
-
-    /// Delivery latency and sequence numbers, which read the data.
-    fn payload(&mut self, store: &mut Store, event: &Event, at: Instant) {
-        let json = parse_if(
-            self.spec.timestamp.is_some() || self.spec.sequence.is_some(),
-            event,
-        );
-        if let (Some(ts), Some(json)) = (&self.spec.timestamp, &json)
-            && let Some(latency) = latency(ts, json, at)
-        {
+        if let Some(latency) = payload.latency {
             store.record(self.connect, Metric::DeliveryLatency, latency);
         }
-        let number = match (&self.spec.sequence, &json) {
-            (Some(path), Some(json)) => number_at(path, json),
-            (Some(_), None) => None,
-            (None, _) => event.id().parse().ok(),
-        };
-        if let Some(n) = number {
+        if let Some(n) = payload.number {
             self.sequence(store, n, self.spec.sequence.is_some());
         }
     }
