@@ -1,6 +1,7 @@
 //! Server configuration: the [`ServerBuilder`], validated into a [`Server`].
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cors::CorsOrigin;
@@ -156,6 +157,8 @@ pub(crate) struct Config {
     pub(crate) faults: Faults,
     pub(crate) seed: u64,
     pub(crate) cors: Option<CorsOrigin>,
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) segment_bytes: u64,
 }
 
 /// Configures a [`Server`]; [`build`](Self::build) checks the settings.
@@ -205,6 +208,8 @@ impl ServerBuilder {
             faults: Faults::default(),
             seed: 0x5EED_10AD,
             cors: None,
+            data_dir: None,
+            segment_bytes: crate::durable::DEFAULT_SEGMENT_BYTES,
         };
         Self { config }
     }
@@ -323,6 +328,27 @@ impl ServerBuilder {
         self
     }
 
+    /// Keeps an event log in `dir` (created if missing): every publish and
+    /// close is written and synced to disk before it is answered, and a
+    /// server started again on the same directory rebuilds its replay rings
+    /// and id sequence from it, so resuming clients miss nothing that was
+    /// acknowledged. Without it (the default) everything is in memory and a
+    /// restart starts from nothing, ids from 1 again. See "Durability" in
+    /// `docs/server.md`.
+    #[must_use]
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The size at which the event log's segment is compacted into a new one
+    /// holding only the replay rings (default 16 MiB).
+    #[must_use]
+    pub fn log_segment_bytes(mut self, bytes: u64) -> Self {
+        self.config.segment_bytes = bytes;
+        self
+    }
+
     /// Checks the settings.
     ///
     /// # Errors
@@ -337,6 +363,10 @@ impl ServerBuilder {
             ("max_topics", c.max_topics),
             ("max_body", c.max_body),
             ("max_connections", c.max_connections),
+            (
+                "log_segment_bytes",
+                usize::try_from(c.segment_bytes).unwrap_or(usize::MAX),
+            ),
         ] {
             if count == 0 {
                 return Err(ConfigError::ZeroCount { name });

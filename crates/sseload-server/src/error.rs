@@ -1,6 +1,7 @@
 //! Typed errors of the server and the hub.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use sseload_proto::EncodeError;
 
@@ -49,6 +50,61 @@ pub enum ServerError {
     /// The bound socket's address could not be read.
     #[error("cannot read the listening address")]
     LocalAddr(#[source] std::io::Error),
+    /// The data directory's event log could not be opened or read back.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Why the event log in the data directory could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// A file operation failed.
+    #[error("cannot {op} {}", path.display())]
+    Io {
+        /// What was being done: create, read, write, rename, sync, remove, truncate.
+        op: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A segment file does not start with the log's header.
+    #[error("{}: not an sseload event log: {reason}", file.display())]
+    Header {
+        /// The segment file.
+        file: PathBuf,
+        /// What is wrong with the header.
+        reason: String,
+    },
+    /// A damaged record that is not the last one: the events after it cannot
+    /// be trusted, so the server refuses to start rather than skip them.
+    #[error(
+        "{}: corrupt record at byte {offset}: {reason} (the log is not the last write cut short; move the file away to start without it)",
+        file.display()
+    )]
+    Corrupt {
+        /// The segment file.
+        file: PathBuf,
+        /// The byte offset of the damaged record in the file.
+        offset: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An earlier failed write could not be taken back; nothing more is written.
+    #[error("{}: an earlier failed write could not be undone; restart the server", .0.display())]
+    Broken(PathBuf),
+}
+
+impl StorageError {
+    /// The message with its causes, on one line.
+    pub(crate) fn chain(&self) -> String {
+        match std::error::Error::source(self) {
+            Some(source) => format!("{self}: {source}"),
+            None => self.to_string(),
+        }
+    }
 }
 
 /// Why events could not be published.
@@ -83,6 +139,9 @@ pub enum PublishError {
     /// The hub is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// The event log could not be written; nothing was published.
+    #[error("cannot write the event log: {0}")]
+    Storage(String),
 }
 
 /// Why a subscription was refused.

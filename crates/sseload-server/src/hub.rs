@@ -17,6 +17,7 @@ use bytes::Bytes;
 use sseload_proto::EventBuilder;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
+use crate::durable::{Log, LoggedEvent, Record};
 use crate::error::{PublishError, SubscribeError};
 use crate::metrics::Counters;
 use crate::replay::{self, Resume};
@@ -122,7 +123,7 @@ pub(crate) struct Topic {
     members: HashMap<u64, Member>,
     pub(crate) published: u64,
     pub(crate) last_data: Option<Arc<str>>,
-    closed: bool,
+    pub(crate) closed: bool,
 }
 
 impl Topic {
@@ -162,6 +163,16 @@ struct Inner {
     state: Mutex<State>,
     limits: Limits,
     counters: Arc<Counters>,
+    /// The event log, with a data directory. Locked only while `state` is held.
+    log: Option<Mutex<Log>>,
+}
+
+/// An event with its id assigned and its bytes encoded, not yet delivered.
+#[derive(Debug)]
+struct Prepared {
+    id: String,
+    stored: Stored,
+    data: Arc<str>,
 }
 
 /// What a subscriber asks for.
@@ -217,10 +228,21 @@ pub(crate) fn validate_topic(name: &str) -> Result<(), String> {
 
 impl Hub {
     pub(crate) fn new(limits: Limits, counters: Arc<Counters>) -> Self {
+        Self::restored(limits, counters, State::default(), None)
+    }
+
+    /// A hub starting from `state` (rebuilt from `log`), appending to `log`.
+    pub(crate) fn restored(
+        limits: Limits,
+        counters: Arc<Counters>,
+        state: State,
+        log: Option<Log>,
+    ) -> Self {
         let inner = Inner {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             limits,
             counters,
+            log: log.map(Mutex::new),
         };
         Self {
             inner: Arc::new(inner),
@@ -249,8 +271,9 @@ impl Hub {
     /// # Errors
     ///
     /// [`PublishError`] for an invalid topic name, a closed topic, an event
-    /// that cannot be encoded, an empty id, the topic limit, or a hub that is
-    /// shutting down.
+    /// that cannot be encoded, an empty id, the topic limit, a hub that is
+    /// shutting down, or (with a data directory) an event log that cannot be
+    /// written, in which case nothing is published.
     pub fn publish(&self, topic: &str, events: &[NewEvent]) -> Result<Vec<String>, PublishError> {
         validate_topic(topic).map_err(PublishError::InvalidTopic)?;
         events
@@ -263,32 +286,61 @@ impl Hub {
         }
         self.topic_mut(&mut state, topic)
             .map_err(|err| err.into_publish(topic))?;
-        let ids = events
+        let prepared: Vec<Prepared> = events
             .iter()
+            .zip(state.seq + 1..)
+            .map(|(event, seq)| prepare(seq, event))
+            .collect();
+        self.log_events(topic, &prepared)?;
+        state.seq += prepared.len() as u64;
+        let ids = prepared
+            .into_iter()
             .map(|event| self.publish_one(&mut state, topic, event))
             .collect();
+        self.compact(&state);
         Ok(ids)
     }
 
-    fn publish_one(&self, state: &mut State, name: &str, event: &NewEvent) -> String {
-        state.seq += 1;
-        let seq = state.seq;
-        let id = event.id.clone().unwrap_or_else(|| seq.to_string());
-        let mut builder = EventBuilder::new()
-            .id(id.as_str())
-            .data(event.data.as_str());
-        if let Some(event_type) = &event.event {
-            builder = builder.event(event_type.as_str());
-        }
-        // check_event already refused what the encoder refuses.
-        let bytes = builder.encode().unwrap_or_default();
-        let stored = Stored {
-            seq,
-            custom_id: event.id.as_deref().map(Box::from),
-            event_type: event.event.as_deref().map(Box::from),
-            bytes,
+    /// Appends a batch to the event log, if there is one, before anyone sees it.
+    fn log_events(&self, topic: &str, prepared: &[Prepared]) -> Result<(), PublishError> {
+        let events = prepared.iter().map(|p| LoggedEvent {
+            seq: p.stored.seq,
+            custom_id: p.stored.custom_id.as_deref(),
+            event_type: p.stored.event_type.as_deref(),
+            bytes: &p.stored.bytes,
+        });
+        self.log_record(&Record::Events {
+            topic,
+            events: events.collect(),
+        })
+    }
+
+    fn log_record(&self, record: &Record<'_>) -> Result<(), PublishError> {
+        let Some(log) = &self.inner.log else {
+            return Ok(());
         };
-        let dropped = self.deliver(state, name, stored, Arc::from(event.data.as_str()));
+        let mut log = log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.append(record)
+            .map_err(|err| PublishError::Storage(err.chain()))
+    }
+
+    /// Starts a new log segment from a snapshot when the current one is full.
+    fn compact(&self, state: &State) {
+        if let Some(log) = &self.inner.log {
+            let mut log = log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // The publish is already on disk; a compaction that fails leaves the
+            // current segment growing and is tried again at the next publish.
+            let _ = log.compact_if_due(state);
+        }
+    }
+
+    fn publish_one(&self, state: &mut State, name: &str, prepared: Prepared) -> String {
+        let Prepared { id, stored, data } = prepared;
+        let dropped = self.deliver(state, name, stored, data);
         for (member, topics) in dropped {
             remove_member(state, member, &topics);
         }
@@ -421,16 +473,25 @@ impl Hub {
     /// Closes a topic: its streams end, and later subscribers get `204 No Content`.
     ///
     /// Returns whether the topic was open. A stream over several topics ends
-    /// when any of them closes. Closing is permanent for the life of the hub.
+    /// when any of them closes. Closing is permanent for the life of the hub,
+    /// and with a data directory across restarts too.
     ///
     /// # Errors
     ///
-    /// [`PublishError::InvalidTopic`] for an invalid name.
+    /// [`PublishError::InvalidTopic`] for an invalid name,
+    /// [`PublishError::Storage`] when the close cannot be logged (the topic stays open).
     pub fn close_topic(&self, name: &str) -> Result<bool, PublishError> {
         validate_topic(name).map_err(PublishError::InvalidTopic)?;
         let mut state = self.lock();
         let topic = state.topics.entry(Arc::from(name)).or_default();
         let was_open = !topic.closed;
+        if was_open {
+            self.log_record(&Record::Topic {
+                name,
+                closed: true,
+                evicted_through: topic.evicted_through,
+            })?;
+        }
         topic.closed = true;
         topic.ring.clear();
         let members: Vec<_> = topic
@@ -488,7 +549,7 @@ impl MemberGuard {
     }
 }
 
-fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
+pub(crate) fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
     if replay == 0 {
         topic.evicted_through = stored.seq;
         return;
@@ -498,6 +559,30 @@ fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
         && let Some(old) = topic.ring.pop_front()
     {
         topic.evicted_through = old.seq;
+    }
+}
+
+/// Assigns `seq` to an event and encodes it.
+fn prepare(seq: u64, event: &NewEvent) -> Prepared {
+    let id = event.id.clone().unwrap_or_else(|| seq.to_string());
+    let mut builder = EventBuilder::new()
+        .id(id.as_str())
+        .data(event.data.as_str());
+    if let Some(event_type) = &event.event {
+        builder = builder.event(event_type.as_str());
+    }
+    // check_event already refused what the encoder refuses.
+    let bytes = builder.encode().unwrap_or_default();
+    let stored = Stored {
+        seq,
+        custom_id: event.id.as_deref().map(Box::from),
+        event_type: event.event.as_deref().map(Box::from),
+        bytes,
+    };
+    Prepared {
+        id,
+        stored,
+        data: Arc::from(event.data.as_str()),
     }
 }
 

@@ -11,6 +11,11 @@
 //!   (or a [`GAP_EVENT`] event saying it cannot).
 //! - A slow subscriber never slows the others: each has a bounded queue, and
 //!   one that overflows is disconnected and counted.
+//! - With a [`data_dir`](ServerBuilder::data_dir), every publish and close
+//!   is appended to an event log and synced before it is answered; a
+//!   restart rebuilds the replay rings and the id sequence from it and says
+//!   what it found in a [`RecoveryReport`] (a damaged log is a
+//!   [`StorageError`]).
 //! - [`Demo`] feeds (stock prices, a clock, OpenAI-style completions and
 //!   chat completions) and [`Faults`] knobs make it a ready-made target for
 //!   load tests.
@@ -39,7 +44,8 @@
 pub use crate::{
     config::{Demo, ErrorStatus, Faults, ServerBuilder, Token},
     cors::CorsOrigin,
-    error::{ConfigError, PublishError, ServerError, StreamError},
+    durable::{RecoveryReport, TornTail},
+    error::{ConfigError, PublishError, ServerError, StorageError, StreamError},
     hub::{Hub, MAX_TOPIC_LEN, NewEvent},
     replay::GAP_EVENT,
     server::{RunningServer, Server},
@@ -49,6 +55,7 @@ mod auth;
 mod config;
 mod cors;
 mod demo;
+mod durable;
 mod error;
 mod fault;
 mod hub;

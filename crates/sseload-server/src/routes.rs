@@ -152,6 +152,7 @@ fn publish_refused(err: &crate::PublishError) -> Reply {
     let status = match err {
         E::Closed(_) => StatusCode::GONE,
         E::TooManyTopics(_) | E::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+        E::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
     respond::error(status, err)

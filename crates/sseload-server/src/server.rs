@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, ServerBuilder};
+use crate::durable::{Log, RecoveryReport};
 use crate::error::ServerError;
 use crate::fault::Dice;
 use crate::hub::{Hub, Limits};
@@ -92,7 +93,9 @@ impl Server {
     ///
     /// # Errors
     ///
-    /// [`ServerError::LocalAddr`] when the listener's address cannot be read.
+    /// [`ServerError::LocalAddr`] when the listener's address cannot be read;
+    /// [`ServerError::Storage`] when the data directory cannot be used or its
+    /// log is damaged anywhere but in its last record.
     pub fn start_on(self, listener: TcpListener) -> Result<RunningServer, ServerError> {
         let addr = listener.local_addr().map_err(ServerError::LocalAddr)?;
         let (phase_tx, phase_rx) = watch::channel(Phase::Running);
@@ -102,7 +105,7 @@ impl Server {
             queue: self.config.queue,
             max_topics: self.config.max_topics,
         };
-        let hub = Hub::new(limits, Arc::clone(&counters));
+        let (hub, recovery) = open_hub(&self.config, limits, &counters)?;
         let shared = Arc::new(Shared {
             hub: hub.clone(),
             dice: Dice::new(self.config.seed),
@@ -117,12 +120,31 @@ impl Server {
         Ok(RunningServer {
             addr,
             hub,
+            recovery,
             grace: shared.config.shutdown_grace,
             phase: phase_tx,
             accept,
             drain: drain_rx,
         })
     }
+}
+
+/// The hub, rebuilt from the data directory's log when there is one.
+fn open_hub(
+    config: &Config,
+    limits: Limits,
+    counters: &Arc<Counters>,
+) -> Result<(Hub, Option<RecoveryReport>), ServerError> {
+    let counters = Arc::clone(counters);
+    let Some(dir) = &config.data_dir else {
+        return Ok((Hub::new(limits, counters), None));
+    };
+    let mut state = crate::hub::State::default();
+    let (log, report) = Log::open(dir, config.segment_bytes, &mut state, limits.replay)?;
+    Ok((
+        Hub::restored(limits, counters, state, Some(log)),
+        Some(report),
+    ))
 }
 
 /// Starts the heartbeat ticker, the lifetime sweeper and the demo feeds.
@@ -164,6 +186,7 @@ pub(crate) fn spawn_tracked(
 pub struct RunningServer {
     addr: SocketAddr,
     hub: Hub,
+    recovery: Option<RecoveryReport>,
     grace: Duration,
     phase: watch::Sender<Phase>,
     accept: JoinHandle<()>,
@@ -179,6 +202,12 @@ impl RunningServer {
     /// The hub, to publish or close topics in-process.
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// What was found in the data directory at start-up (`None` without one),
+    /// including a torn last record that was cut off.
+    pub fn recovery(&self) -> Option<&RecoveryReport> {
+        self.recovery.as_ref()
     }
 
     /// Serves until `signal` completes, then shuts down.

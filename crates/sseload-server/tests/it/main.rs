@@ -6,6 +6,8 @@ mod browser;
 mod cors;
 /// The stock, clock and LLM feeds, and the demo page.
 mod demo;
+/// The data directory: the event log, restarts, torn and damaged logs, compaction.
+mod durable;
 /// The fault knobs.
 mod faults;
 /// Fan-out, resume with Last-Event-ID, slow subscribers, closed topics, filters.
