@@ -128,38 +128,141 @@ async fn handshake(inner: &Inner, io: Io) -> hyper::Result<Sender> {
     }
 }
 
-/// Records when the request was written: while armed, every completed write
-/// or flush stamps the time, so the last stamp before the response headers
-/// is when the request left.
+/// When the request was written: the write that completed sending it, once
+/// its bytes reached the socket (not a flush hyper makes while reading, nor
+/// an HTTP/2 control frame such as a SETTINGS ack or a WINDOW_UPDATE).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct WriteClock(Arc<Mutex<ClockState>>);
-
-#[derive(Debug, Default)]
-struct ClockState {
-    armed: bool,
-    last_write: Option<Instant>,
-}
+pub(crate) struct WriteClock(Arc<Mutex<Option<Instant>>>);
 
 impl WriteClock {
-    pub(crate) fn arm(&self) {
-        if let Ok(mut state) = self.0.lock() {
-            state.armed = true;
-        }
-    }
-
-    /// Stops recording and returns the last write seen.
-    pub(crate) fn disarm(&self) -> Option<Instant> {
-        let mut state = self.0.lock().ok()?;
-        state.armed = false;
-        state.last_write
+    /// When the request's last byte was written, if it was.
+    pub(crate) fn written(&self) -> Option<Instant> {
+        *self.0.lock().ok()?
     }
 
     fn stamp(&self) {
-        if let Ok(mut state) = self.0.lock()
-            && state.armed
-        {
-            state.last_write = Some(Instant::now());
+        if let Ok(mut written) = self.0.lock() {
+            *written = Some(Instant::now());
         }
+    }
+}
+
+/// Finds, in the bytes written to a connection, the end of its request.
+///
+/// HTTP/1.1: a connection carries one request and the client writes nothing
+/// else, so every write is request bytes and the last one ends it. HTTP/2:
+/// the frames are followed past the connection preface; the request ends
+/// with the frame that carries `END_STREAM` on a stream (a `DATA` frame, or
+/// the `HEADERS` of a bodiless request) once its header block is complete.
+#[derive(Debug)]
+enum RequestEnd {
+    Http1,
+    Http2(FrameScanner),
+}
+
+impl RequestEnd {
+    /// Whether the written bytes complete (or, for HTTP/1.1, continue) the request.
+    fn scan(&mut self, written: &[u8]) -> bool {
+        match self {
+            Self::Http1 => !written.is_empty(),
+            Self::Http2(scanner) => scanner.scan(written),
+        }
+    }
+}
+
+/// The client connection preface every HTTP/2 connection starts with.
+const H2_PREFACE_LEN: usize = 24;
+const H2_FRAME_HEADER_LEN: usize = 9;
+const H2_DATA: u8 = 0x0;
+const H2_HEADERS: u8 = 0x1;
+const H2_CONTINUATION: u8 = 0x9;
+const H2_END_STREAM: u8 = 0x1;
+const H2_END_HEADERS: u8 = 0x4;
+
+/// Follows HTTP/2 frame boundaries across writes.
+#[derive(Debug)]
+struct FrameScanner {
+    preface_left: usize,
+    header: [u8; H2_FRAME_HEADER_LEN],
+    header_len: usize,
+    payload_left: usize,
+    /// The frame being written ends the request.
+    ends_request: bool,
+    /// A `HEADERS` frame carried `END_STREAM`; its header block may go on.
+    stream_ended: bool,
+    done: bool,
+}
+
+impl FrameScanner {
+    fn new() -> Self {
+        Self {
+            preface_left: H2_PREFACE_LEN,
+            header: [0; H2_FRAME_HEADER_LEN],
+            header_len: 0,
+            payload_left: 0,
+            ends_request: false,
+            stream_ended: false,
+            done: false,
+        }
+    }
+
+    /// Consumes written bytes; true when they complete the request.
+    fn scan(&mut self, mut bytes: &[u8]) -> bool {
+        let mut completed = false;
+        while !bytes.is_empty() && !self.done {
+            let taken = if self.preface_left > 0 {
+                let n = self.preface_left.min(bytes.len());
+                self.preface_left -= n;
+                n
+            } else if self.header_len < H2_FRAME_HEADER_LEN {
+                self.take_header(bytes)
+            } else {
+                let n = self.payload_left.min(bytes.len());
+                self.payload_left -= n;
+                n
+            };
+            bytes = &bytes[taken..];
+            if self.header_len == H2_FRAME_HEADER_LEN && self.payload_left == 0 {
+                completed |= self.end_frame();
+            }
+        }
+        completed
+    }
+
+    /// Copies frame-header bytes; a complete header starts the frame.
+    fn take_header(&mut self, bytes: &[u8]) -> usize {
+        let n = (H2_FRAME_HEADER_LEN - self.header_len).min(bytes.len());
+        self.header[self.header_len..self.header_len + n].copy_from_slice(&bytes[..n]);
+        self.header_len += n;
+        if self.header_len == H2_FRAME_HEADER_LEN {
+            self.start_frame();
+        }
+        n
+    }
+
+    fn start_frame(&mut self) {
+        let [l0, l1, l2, kind, flags, s0, s1, s2, s3] = self.header;
+        self.payload_left = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
+        let on_stream = u32::from_be_bytes([s0 & 0x7f, s1, s2, s3]) != 0;
+        let end_stream = flags & H2_END_STREAM != 0;
+        let end_headers = flags & H2_END_HEADERS != 0;
+        self.ends_request = on_stream
+            && match kind {
+                H2_DATA => end_stream,
+                H2_HEADERS => {
+                    self.stream_ended = end_stream;
+                    end_stream && end_headers
+                }
+                H2_CONTINUATION => self.stream_ended && end_headers,
+                _ => false,
+            };
+    }
+
+    /// The frame's last byte was written.
+    fn end_frame(&mut self) -> bool {
+        self.header_len = 0;
+        self.done = self.ends_request;
+        self.ends_request
     }
 }
 
@@ -168,24 +271,55 @@ enum Transport {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+impl Transport {
+    /// Whether written bytes still wait in the TLS layer (sent by a flush).
+    fn holds_bytes(&self) -> bool {
+        match self {
+            Self::Plain(_) => false,
+            Self::Tls(tls) => tls.get_ref().1.wants_write(),
+        }
+    }
+}
+
 /// The byte stream under hyper: plain or TLS, with the write clock.
 struct Io {
     transport: Transport,
     clock: WriteClock,
+    request_end: RequestEnd,
+    /// The request was written into the TLS layer, not yet to the socket.
+    unflushed: bool,
     h2: bool,
 }
 
 impl Io {
     fn new(transport: Transport, h2: bool) -> Self {
+        let request_end = if h2 {
+            RequestEnd::Http2(FrameScanner::new())
+        } else {
+            RequestEnd::Http1
+        };
         Self {
             transport,
             clock: WriteClock::default(),
+            request_end,
+            unflushed: false,
             h2,
         }
     }
 
-    fn stamp_if_done<T>(&self, poll: &Poll<io::Result<T>>) {
-        if matches!(poll, Poll::Ready(Ok(_))) {
+    /// After a write of `written` bytes: stamps the clock if they end the
+    /// request and reached the socket.
+    fn wrote(&mut self, written: &[u8]) {
+        if self.request_end.scan(written) {
+            self.unflushed = true;
+        }
+        self.settle();
+    }
+
+    /// Stamps the clock once the request's bytes have left the TLS layer.
+    fn settle(&mut self) {
+        if self.unflushed && !self.transport.holds_bytes() {
+            self.unflushed = false;
             self.clock.stamp();
         }
     }
@@ -215,7 +349,9 @@ impl AsyncWrite for Io {
             Transport::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
             Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
         };
-        this.stamp_if_done(&poll);
+        if let Poll::Ready(Ok(n)) = poll {
+            this.wrote(&buf[..n]);
+        }
         poll
     }
 
@@ -229,7 +365,16 @@ impl AsyncWrite for Io {
             Transport::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
             Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_write_vectored(cx, bufs),
         };
-        this.stamp_if_done(&poll);
+        if let Poll::Ready(Ok(mut n)) = poll {
+            for buf in bufs {
+                let part = n.min(buf.len());
+                this.wrote(&buf[..part]);
+                n -= part;
+                if n == 0 {
+                    break;
+                }
+            }
+        }
         poll
     }
 
@@ -246,7 +391,9 @@ impl AsyncWrite for Io {
             Transport::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
             Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
         };
-        this.stamp_if_done(&poll);
+        if matches!(poll, Poll::Ready(Ok(()))) {
+            this.settle();
+        }
         poll
     }
 
@@ -263,7 +410,69 @@ mod tests {
     use tokio::net::TcpListener;
     use url::Url;
 
-    use super::tcp;
+    use super::{FrameScanner, H2_PREFACE_LEN, tcp};
+
+    /// One HTTP/2 frame: header (length, type, flags, stream) and payload.
+    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut bytes = vec![len[1], len[2], len[3], kind, flags];
+        bytes.extend_from_slice(&stream.to_be_bytes());
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    const SETTINGS: u8 = 0x4;
+    const WINDOW_UPDATE: u8 = 0x8;
+
+    /// Feeds `chunks` one write each; returns the index of the write that ended the request.
+    fn ending_write(chunks: &[Vec<u8>]) -> Option<usize> {
+        let mut scanner = FrameScanner::new();
+        let ends: Vec<usize> = (0..chunks.len())
+            .filter(|&i| scanner.scan(&chunks[i]))
+            .collect();
+        assert!(ends.len() <= 1, "the request ended twice: {ends:?}");
+        ends.first().copied()
+    }
+
+    #[test]
+    fn a_bodiless_request_ends_with_its_headers_not_a_settings_ack() {
+        let preface = vec![b'P'; H2_PREFACE_LEN];
+        let settings = frame(SETTINGS, 0, 0, &[0; 6]);
+        let headers = frame(0x1, 0x1 | 0x4, 1, b"hpack");
+        let ack = frame(SETTINGS, 0x1, 0, b"");
+        let update = frame(WINDOW_UPDATE, 0, 0, &[0, 0, 1, 0]);
+        let chunks = [preface, settings, headers, ack, update];
+        assert_eq!(ending_write(&chunks), Some(2));
+    }
+
+    #[test]
+    fn a_request_with_a_body_ends_with_its_last_data_frame_even_split_across_writes() {
+        let mut bytes = vec![b'P'; H2_PREFACE_LEN];
+        bytes.extend(frame(0x1, 0x4, 1, b"hpack"));
+        bytes.extend(frame(0x0, 0, 1, b"{\"a\":"));
+        let before_end = bytes.len();
+        bytes.extend(frame(0x0, 0x1, 1, b"1}"));
+        // One byte per write: the request ends at the very last byte.
+        let chunks: Vec<Vec<u8>> = bytes.iter().map(|b| vec![*b]).collect();
+        assert_eq!(ending_write(&chunks), Some(bytes.len() - 1));
+        assert!(ending_write(&chunks[..before_end]).is_none());
+    }
+
+    #[test]
+    fn a_header_block_ends_the_request_only_with_its_last_continuation() {
+        let mut first = vec![b'P'; H2_PREFACE_LEN];
+        first.extend(frame(0x1, 0x1, 1, b"part one"));
+        let last = frame(0x9, 0x4, 1, b"part two");
+        assert_eq!(ending_write(&[first, last]), Some(1));
+    }
+
+    #[test]
+    fn frames_on_stream_zero_never_end_a_request() {
+        let mut bytes = vec![b'P'; H2_PREFACE_LEN];
+        bytes.extend(frame(0x0, 0x1, 0, b"odd"));
+        bytes.extend(frame(0x1, 0x5, 0, b"odd"));
+        assert!(ending_write(&[bytes]).is_none());
+    }
 
     #[tokio::test]
     async fn every_connection_sets_nodelay() {

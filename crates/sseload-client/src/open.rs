@@ -161,7 +161,6 @@ async fn exchange(
         clock,
     } = connect::connect(&client.inner, &request.url).await?;
     let http_request = build(request, last_id, matches!(sender, Sender::Http2(_)));
-    clock.arm();
     let sent_at = Instant::now();
     let response = match client.inner.idle_timeout {
         None => send(sender, http_request).await,
@@ -180,7 +179,7 @@ async fn exchange(
     let timing = Timing {
         connect_started,
         connected,
-        request_written: clock.disarm().unwrap_or(sent_at),
+        request_written: clock.written().unwrap_or(sent_at),
         headers_received,
     };
     Ok((timing, response))

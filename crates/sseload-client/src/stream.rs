@@ -29,7 +29,9 @@ pub struct Timing {
     pub connect_started: Instant,
     /// TCP (and TLS) were established.
     pub connected: Instant,
-    /// The request was written: the last write to the socket before the response head.
+    /// The request was written: the write that completed sending it returned
+    /// (its last byte handed to the socket, past TLS; for HTTP/2 the frame
+    /// ending the request's stream, never a control frame or a later flush).
     pub request_written: Instant,
     /// The response head was received.
     pub headers_received: Instant,

@@ -82,14 +82,8 @@ impl<'p> Slot<'p> {
         }
     }
 
-    /// A connection opened: connect and response times.
-    ///
-    /// The request is timed from `connected`, not from the client's
-    /// `request_written`: the client stamps that on every completed flush,
-    /// and hyper flushes again while reading the response head, so the stamp
-    /// can land after the request left (even after the head arrived). The
-    /// request is written right after `connected`, so this errs by the time
-    /// to write the request head, never below the truth.
+    /// A connection opened: connect time, and response time from the
+    /// request written to the response head.
     pub(crate) fn on_opened(&mut self, store: &mut Store, opened: &Opened) {
         let t = opened.timing;
         store.record(
@@ -100,10 +94,10 @@ impl<'p> Slot<'p> {
         store.record(
             self.connect,
             Metric::ResponseTime,
-            t.headers_received - t.connected,
+            t.headers_received - t.request_written,
         );
         if self.request_written.is_none() {
-            self.request_written = Some(t.connected);
+            self.request_written = Some(t.request_written);
             store.outcome(self.connect, true);
         }
         self.phase = Phase::Open;

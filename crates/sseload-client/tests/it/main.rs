@@ -17,5 +17,7 @@ mod redirect;
 mod status;
 /// Connect and idle timeouts.
 mod timeout;
+/// Timing points against a peer that answers after a known delay.
+mod timing;
 /// TLS and HTTP/2.
 mod tls;
