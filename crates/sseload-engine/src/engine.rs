@@ -163,7 +163,11 @@ impl Engine {
         let far = sampler.start + Duration::from_secs(86_400 * 365);
         loop {
             tokio::select! {
-                next = injectors.join_next() => if next.is_none() { return ended_by },
+                next = injectors.join_next() => if next.is_none() {
+                    // A stop the scenarios obeyed before this loop saw it.
+                    let stopped = ended_by == "completed" && *self.stop.borrow();
+                    return if stopped { "interrupted" } else { ended_by };
+                },
                 _ = ticks.tick() => sampler.tick(&self.ctx, snapshots).await,
                 () = tokio::time::sleep_until(cap.unwrap_or(far)), if ended_by == "completed" && cap.is_some() => {
                     ended_by = "duration";
