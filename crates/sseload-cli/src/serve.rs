@@ -1,6 +1,7 @@
 //! `sseload serve`: the broadcast hub with its demo feeds, until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -12,10 +13,20 @@ use crate::ExitStatus;
 
 /// Options of `sseload serve`.
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = LONG_HELP)]
 pub(crate) struct Args {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
+    /// Keep an event log in DIR, so that a restart loses nothing acknowledged
+    /// (without it everything is in memory: a restart loses it all, ids restart at 1).
+    ///
+    /// Every publish and topic close is synced to disk before it is answered,
+    /// and a restart on the same DIR brings back the replay buffers, the id
+    /// sequence and closed topics. Without --data-dir everything is in memory:
+    /// a restart or crash loses every buffered event and ids start again from 1.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Events kept per topic for replay after Last-Event-ID (0: no replay).
     #[arg(long, default_value_t = 1024)]
     replay: usize,
@@ -105,6 +116,18 @@ pub(crate) struct Args {
     error_status: u16,
 }
 
+/// The end of `sseload serve --help`.
+const LONG_HELP: &str = "\
+Durability: without --data-dir the hub keeps everything in memory. Events are
+acknowledged as soon as they are buffered; a restart or crash loses every
+buffered event and closed topic, ids start again from 1, and a client resuming
+with Last-Event-ID gets an `sseload-gap` event instead of what it missed (or,
+once the new ids have passed its old one, silently resumes at the wrong place). With
+--data-dir DIR, each publish and close is written and synced to DIR before it
+is answered, and a restart replays the log: resuming clients get every
+acknowledged event after their Last-Event-ID exactly once, and new ids keep
+increasing. See docs/server.md, \"Durability\".";
+
 /// Which demo feeds were asked for.
 #[derive(Debug, Clone, Copy)]
 struct DemoFeeds {
@@ -181,6 +204,11 @@ fn error_status(text: &str) -> Result<u16, String> {
 
 /// Turns the flags into the server's configuration.
 fn builder(args: &Args) -> ServerBuilder {
+    let server = Server::builder();
+    let server = match &args.data_dir {
+        Some(dir) => server.data_dir(dir),
+        None => server,
+    };
     let mut demo = Demo::none();
     demo.stocks = args.demo.stocks;
     demo.clock = args.demo.clock;
@@ -196,7 +224,7 @@ fn builder(args: &Args) -> ServerBuilder {
     faults.stall_for = args.stall_for;
     faults.error_rate = args.error_rate;
     faults.error_status = ErrorStatus::from_code(args.error_status).unwrap_or_default();
-    Server::builder()
+    server
         .replay(args.replay)
         .queue(args.queue)
         .heartbeat(args.heartbeat.0)
@@ -221,6 +249,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     // Listen for the signals before the banner says the server is up: a
     // SIGTERM sent right after it must stop the server cleanly, not kill it.
     let signal = shutdown_signal()?;
+    if let Some(torn) = running.recovery().and_then(|r| r.torn_tail.as_ref()) {
+        print_warning(&format!("warning: {torn}"));
+    }
     print_banner(&running, args.demo);
     let signal = signal.await;
     print_line(&format!("{signal}: shutting down"));
@@ -257,6 +288,15 @@ fn print_banner(running: &RunningServer, demo: DemoFeeds) {
     for (_, label, path) in feeds.iter().filter(|(on, _, _)| *on) {
         lines.push(format!("  {label} {base}{path}"));
     }
+    if let Some(report) = running.recovery() {
+        lines.push(format!(
+            "  data     {}: recovered {}, {}, last id {}",
+            report.segment.display(),
+            count(report.events, "event"),
+            count(report.topics, "topic"),
+            report.last_id
+        ));
+    }
     lines.push(format!(
         "  page     {base}/   metrics {base}/metrics   health {base}/healthz"
     ));
@@ -268,6 +308,20 @@ fn print_banner(running: &RunningServer, demo: DemoFeeds) {
 #[allow(clippy::print_stdout)]
 fn print_line(text: &str) {
     println!("{text}");
+}
+
+/// `1 event`, `2 events`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn print_warning(text: &str) {
+    eprintln!("{text}");
 }
 
 #[cfg(test)]

@@ -145,6 +145,8 @@ struct Serve {
     child: Child,
     lines: mpsc::Receiver<String>,
     addr: String,
+    /// The banner's lines after the first.
+    banner: Vec<String>,
 }
 
 impl Serve {
@@ -161,12 +163,20 @@ impl Serve {
             .strip_prefix("sseload serve: listening on http://")
             .unwrap_or_else(|| panic!("unexpected banner {first:?}"))
             .to_owned();
+        let mut banner = Vec::new();
         while let Ok(line) = lines.recv_timeout(DEADLINE) {
-            if line.contains("sseload listen") {
+            let done = line.contains("sseload listen");
+            banner.push(line);
+            if done {
                 break;
             }
         }
-        Self { child, lines, addr }
+        Self {
+            child,
+            lines,
+            addr,
+            banner,
+        }
     }
 
     /// Sends SIGTERM to this one process and waits for it to exit.
@@ -358,4 +368,130 @@ fn bad_server_settings_are_refused_on_one_line() {
             assert_eq!(stderr.lines().count(), 1, "{flags:?}: {stderr}");
         }
     }
+}
+
+/// An empty directory of this test's own under Cargo's scratch space.
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("serve")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Reads a topic's stream (resuming after `last_event_id`) until the event
+/// with id `until` arrives; returns every id seen, in order.
+fn ids_until(tcp: &mut TcpStream, until: &str) -> Vec<String> {
+    let mut seen = String::new();
+    let mut buf = [0; 4096];
+    let end = format!("\nid: {until}\n");
+    while !seen.contains(&end) {
+        let n = tcp.read(&mut buf).unwrap();
+        assert!(n > 0, "the stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    seen.lines()
+        .filter_map(|line| line.strip_prefix("id: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn resume(addr: &str, topic: &str, last_event_id: &str) -> TcpStream {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(DEADLINE)).unwrap();
+    let head = format!(
+        "GET /topics/{topic} HTTP/1.1\r\nHost: x\r\nLast-Event-ID: {last_event_id}\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).unwrap();
+    tcp
+}
+
+#[test]
+fn data_dir_survives_kill_9_and_a_resume_gets_every_acknowledged_event_once() {
+    let dir = fresh_dir("kill9");
+    let dir_flag = dir.to_str().unwrap();
+    let mut serve = Serve::start(&["--demo", "none", "--data-dir", dir_flag]);
+    let mut acknowledged = Vec::new();
+    for batch in 0..4 {
+        let body =
+            format!(r#"[{{"data":"a{batch}"}},{{"data":"b{batch}"}},{{"data":"c{batch}"}}]"#);
+        let response = post(&serve.addr, "/topics/t", &body);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        let ids = response.rsplit_once(r#"{"ids":["#).unwrap().1;
+        acknowledged.extend(
+            ids.trim_end_matches("]}")
+                .split(',')
+                .map(|id| id.trim_matches('"').to_owned()),
+        );
+    }
+    assert_eq!(
+        acknowledged,
+        (1..=12).map(|n| n.to_string()).collect::<Vec<_>>()
+    );
+    // SIGKILL to this one process: no shutdown, no flush, nothing but what is on disk.
+    serve.child.kill().unwrap();
+    assert!(!wait_exit(serve.child).success());
+
+    let again = Serve::start(&["--demo", "none", "--data-dir", dir_flag]);
+    assert!(
+        again
+            .banner
+            .iter()
+            .any(|l| l.contains(": recovered 12 events, 1 topic, last id 12")),
+        "{:?}",
+        again.banner
+    );
+    let mut stream = resume(&again.addr, "t", "5");
+    let published = post(&again.addr, "/topics/t", r#"{"data":"new"}"#);
+    assert!(published.ends_with(r#"{"ids":["13"]}"#), "{published}");
+    let expected: Vec<String> = (6..=13).map(|n| n.to_string()).collect();
+    assert_eq!(ids_until(&mut stream, "13"), expected);
+    assert!(again.stop().success());
+}
+
+#[test]
+fn an_unusable_data_dir_exits_2_naming_it() {
+    let base = fresh_dir("unusable");
+    std::fs::create_dir_all(&base).unwrap();
+    let file = base.join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let dir = file.join("data");
+    let output = sseload()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo",
+            "none",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: cannot create {}: ", dir.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_states_what_is_lost_without_a_data_dir() {
+    let output = sseload().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(
+        help.contains(
+            "(without it everything is in memory: a restart loses it all, ids restart at 1)"
+        ),
+        "{help}"
+    );
+    assert!(
+        help.contains("Durability: without --data-dir the hub keeps everything in memory."),
+        "{help}"
+    );
+    let short = sseload().args(["serve", "-h"]).output().unwrap();
+    let short = String::from_utf8_lossy(&short.stdout);
+    assert!(short.contains("everything is in memory"), "{short}");
 }
