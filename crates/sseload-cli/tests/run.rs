@@ -104,6 +104,35 @@ fn a_passing_run_exits_0_with_a_summary_and_a_results_file() {
 }
 
 #[test]
+fn the_results_series_carries_reconnects_and_missed_ids_for_the_report() {
+    let dir = TempDir::new("series");
+    let file = dir.file(
+        "series.yaml",
+        &snapshot_plan("{ metric: checks.failed_percent, lt: 1 }"),
+    );
+    let results = dir.path("results.json");
+    let output = sseload(&["run", &file, "--quiet", "--results", &results]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    for point in json["series"].as_array().unwrap() {
+        assert_eq!(point["reconnects"], 0, "{point}");
+        assert_eq!(point["missed"], 0, "{point}");
+    }
+    let (html, csv) = (dir.path("r.html"), dir.path("csv"));
+    let output = sseload(&["report", &results, "--html", &html, "--csv", &csv]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let series = std::fs::read_to_string(Path::new(&csv).join("series.csv")).unwrap();
+    let header = series.lines().next().unwrap();
+    assert!(header.ends_with("reconnects,missed"), "{header}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("no per-second reconnect or missed-id counts"),
+        "the stream-health chart has no data"
+    );
+}
+
+#[test]
 fn a_failed_assertion_exits_1_and_shows_the_measured_value() {
     let dir = TempDir::new("fail");
     let file = dir.file(

@@ -112,6 +112,8 @@ pub(crate) struct Tick {
     pub(crate) errors: u64,
     pub(crate) ok: u64,
     pub(crate) ko: u64,
+    pub(crate) reconnects: u64,
+    pub(crate) missed: u64,
 }
 
 /// What one shard holds.

@@ -42,6 +42,10 @@ pub struct Point {
     pub ok: u64,
     /// Requests and checks that failed during the second.
     pub ko: u64,
+    /// Reconnections (streams lost, the client reconnecting) during the second.
+    pub reconnects: u64,
+    /// Sequence numbers skipped during the second (missed ids).
+    pub missed: u64,
     /// Percentiles of every metric with values in the second.
     pub latencies: Vec<Percentiles>,
 }
@@ -71,6 +75,8 @@ pub(crate) fn sample(recorder: &Recorder, second: u64, last_arrivals: &mut u64) 
         tick.errors += t.errors;
         tick.ok += t.ok;
         tick.ko += t.ko;
+        tick.reconnects += t.reconnects;
+        tick.missed += t.missed;
         for (merged, window) in windows.iter_mut().zip(&mut store.window) {
             if let Some(window) = window {
                 merged.merge(window);
@@ -89,6 +95,8 @@ pub(crate) fn sample(recorder: &Recorder, second: u64, last_arrivals: &mut u64) 
         errors: tick.errors,
         ok: tick.ok,
         ko: tick.ko,
+        reconnects: tick.reconnects,
+        missed: tick.missed,
         latencies: percentiles(&windows),
     };
     *last_arrivals = arrivals;

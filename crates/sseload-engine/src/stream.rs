@@ -106,6 +106,7 @@ impl<'p> Slot<'p> {
     /// A connection was lost; the client reconnects.
     pub(crate) fn on_lost(&mut self, store: &mut Store, lost_at: Instant) {
         store.counts(self.connect).reconnects += 1;
+        store.tick.reconnects += 1;
         self.lost_at.get_or_insert(lost_at);
         self.last_event_at = None;
     }
@@ -167,7 +168,10 @@ impl<'p> Slot<'p> {
                 counts.duplicates += 1;
                 return;
             }
-            Some(last) if contiguous => counts.missed += n - last - 1,
+            Some(last) if contiguous => {
+                counts.missed += n - last - 1;
+                store.tick.missed += n - last - 1;
+            }
             _ => {}
         }
         self.last_sequence = Some(n);

@@ -140,6 +140,19 @@ async fn a_resume_without_replay_counts_exactly_the_missed_ids() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_series_counts_each_reconnect_and_missed_id_in_its_second() {
+    let report = drop_and_resume(0).await;
+    let reconnects: u64 = report.series.iter().map(|p| p.reconnects).sum();
+    let missed: u64 = report.series.iter().map(|p| p.missed).sum();
+    assert_eq!(reconnects, 2);
+    assert_eq!(missed, 2 * 2);
+    let json = serde_json::to_value(&report).unwrap();
+    let points = json["series"].as_array().unwrap();
+    let sum = |key: &str| points.iter().map(|p| p[key].as_u64().unwrap()).sum::<u64>();
+    assert_eq!((sum("reconnects"), sum("missed")), (2, 4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_latency_reads_the_send_time_each_event_carries() {
     let server = hub(16).await;
     let addr = server.local_addr();
