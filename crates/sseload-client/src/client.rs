@@ -234,14 +234,7 @@ impl Builder {
     /// [`Error::CaFile`] when a CA file cannot be read or holds no
     /// certificate, [`Error::TlsConfig`] when rustls refuses the configuration.
     pub fn build(self) -> Result<Client, Error> {
-        let mut roots = Roots::webpki();
-        for source in &self.roots {
-            match source {
-                RootSource::File(path) => roots.add_file(path)?,
-                RootSource::Pem(pem) => roots.add_pem(pem, None)?,
-            }
-        }
-        let tls = tls::client_config(roots, self.accept_invalid_certs, self.http)?;
+        let tls = self.tls_config()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 connect_timeout: self.connect_timeout,
@@ -256,6 +249,31 @@ impl Builder {
                 tls,
             }),
         })
+    }
+}
+
+impl Builder {
+    /// The TLS configuration the built client's connections use: the
+    /// webpki roots plus the extra CAs, [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs),
+    /// and ALPN offering what [`http_version`](Self::http_version) allows
+    /// (`http/1.1` only for [`HttpVersion::Http1`]).
+    ///
+    /// For connections made beside the client's streams (plain HTTP
+    /// requests to the same target) with the same trust, for example
+    /// through `tokio_rustls::TlsConnector::from(config)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build): [`Error::CaFile`] or [`Error::TlsConfig`].
+    pub fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        let mut roots = Roots::webpki();
+        for source in &self.roots {
+            match source {
+                RootSource::File(path) => roots.add_file(path)?,
+                RootSource::Pem(pem) => roots.add_pem(pem, None)?,
+            }
+        }
+        tls::client_config(roots, self.accept_invalid_certs, self.http)
     }
 }
 

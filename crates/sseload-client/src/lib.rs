@@ -3,7 +3,8 @@
 //!
 //! - [`Client`] holds what many streams share (TLS configuration, timeouts,
 //!   status [`Policy`], [`Reconnect`] limit, back-off); it is cheap to clone.
-//!   [`Builder`] makes one.
+//!   [`Builder`] makes one; [`Builder::tls_config`] hands the same TLS trust
+//!   to connections made beside the streams.
 //! - [`Request`] is what a stream asks for: any method, headers and body (a
 //!   POST with a JSON body is as easy as a GET), and a starting last event id.
 //! - [`EventStream`] is a [`futures_core::Stream`] of [`Item`]s: the stream

@@ -189,3 +189,47 @@ async fn alpn_picks_http2_over_tls() {
     assert_eq!(opened(&mut stream).await.version, Version::HTTP_2);
     assert_eq!(event(&mut stream).await.1, "secure");
 }
+
+/// A TLS handshake with `config` against a listener presenting `cert`.
+async fn handshake(
+    config: std::sync::Arc<rustls::ClientConfig>,
+    cert: &SelfSigned,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(cert.server_config(&[b"h2", b"http/1.1"]));
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await?;
+        acceptor.accept(tcp).await.map(drop)
+    });
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await;
+    let _ = server.await;
+    Ok(tls?.get_ref().1.alpn_protocol().map(<[u8]>::to_vec))
+}
+
+#[tokio::test]
+async fn the_tls_config_carries_the_builders_trust_and_http_versions() {
+    let cert = SelfSigned::generate();
+    let trusting = builder()
+        .http_version(HttpVersion::Http1)
+        .add_root_certificates_pem(cert.cert_pem());
+    let config = trusting.tls_config().unwrap();
+    assert_eq!(config.alpn_protocols, [b"http/1.1".to_vec()]);
+    let alpn = handshake(config, &cert).await.unwrap();
+    assert_eq!(alpn.as_deref(), Some(&b"http/1.1"[..]));
+
+    let accepting = builder().danger_accept_invalid_certs(true);
+    let alpn = handshake(accepting.tls_config().unwrap(), &cert)
+        .await
+        .unwrap();
+    assert_eq!(alpn.as_deref(), Some(&b"h2"[..]));
+
+    let err = handshake(builder().tls_config().unwrap(), &cert)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+}
