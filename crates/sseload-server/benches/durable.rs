@@ -91,13 +91,21 @@ fn main() {
         publishes,
         batch,
     ));
-    println!("{publishes} publishes of 100-byte events, in {}", dir.display());
+    println!(
+        "{publishes} publishes of 100-byte events, in {}",
+        dir.display()
+    );
     println!(
         "{:<28} {:>10} {:>10} {:>10} {:>12} {:>11}",
         "run", "mean µs", "p50 µs", "p99 µs", "µs / event", "vs memory"
     );
     row("memory (baseline)", &memory, &memory, 1);
     row("data dir, 1 event", &one, &memory, 1);
-    row(&format!("data dir, batch of {batch}"), &batched, &memory, batch);
+    row(
+        &format!("data dir, batch of {batch}"),
+        &batched,
+        &memory,
+        batch,
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
