@@ -495,3 +495,69 @@ fn help_states_what_is_lost_without_a_data_dir() {
     let short = String::from_utf8_lossy(&short.stdout);
     assert!(short.contains("everything is in memory"), "{short}");
 }
+
+#[test]
+fn a_torn_last_record_is_a_warning_and_damage_before_it_exits_2() {
+    let dir = fresh_dir("damage");
+    let dir_flag = dir.to_str().unwrap();
+    let mut serve = Serve::start(&["--demo", "none", "--data-dir", dir_flag]);
+    for data in ["one", "two"] {
+        let response = post(&serve.addr, "/topics/t", &format!(r#"{{"data":"{data}"}}"#));
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+    serve.child.kill().unwrap();
+    assert!(!wait_exit(serve.child).success());
+    let file = dir.join("segment-00000000000000000001.log");
+    let whole = std::fs::read(&file).unwrap();
+
+    // A crash halfway through the second record's write.
+    std::fs::write(&file, &whole[..whole.len() - 4]).unwrap();
+    let mut child = sseload()
+        .args(["serve", "--bind", "127.0.0.1:0", "--heartbeat", "off"])
+        .args(["--demo", "none", "--data-dir", dir_flag])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let banner = lines(&mut child);
+    let up = banner.recv_timeout(DEADLINE).expect("a banner");
+    assert!(up.starts_with("sseload serve: listening on"), "{up}");
+    let stderr = child.stderr.take().unwrap();
+    child.kill().unwrap();
+    assert!(!wait_exit(child).success());
+    let mut warning = String::new();
+    BufReader::new(stderr).read_to_string(&mut warning).unwrap();
+    assert!(
+        warning.starts_with(&format!(
+            "warning: {}: cut off an incomplete last record at byte ",
+            file.display()
+        )),
+        "{warning}"
+    );
+
+    // Damage in the first event's record, with the second whole after it.
+    let mut bad = whole.clone();
+    bad[29 + 12 + 2] ^= 0x40;
+    std::fs::write(&file, &bad).unwrap();
+    let output = sseload()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo",
+            "none",
+            "--data-dir",
+            dir_flag,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: corrupt record at byte 29: checksum mismatch",
+            file.display()
+        )),
+        "{stderr}"
+    );
+}
