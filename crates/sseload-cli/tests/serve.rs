@@ -536,7 +536,7 @@ fn a_torn_last_record_is_a_warning_and_damage_before_it_exits_2() {
     );
 
     // Damage in the first event's record, with the second whole after it.
-    let mut bad = whole.clone();
+    let mut bad = whole;
     bad[29 + 12 + 2] ^= 0x40;
     std::fs::write(&file, &bad).unwrap();
     let output = sseload()
