@@ -149,16 +149,26 @@ fn a_failed_assertion_exits_1_and_shows_the_measured_value() {
 }
 
 #[test]
-fn an_unsupported_construct_exits_2_naming_it() {
+fn an_http_step_speaks_https_trusting_the_plans_ca_file() {
+    use sseload_test::{Exchange, Peer, Script, SelfSigned};
     let dir = TempDir::new("https");
-    let plan = "target: { base_url: \"https://127.0.0.1:9\" }\nscenarios:\n  - name: s\n    load: [ { at_once_users: 1 } ]\n    steps:\n      - http: { name: login, url: /login }\n";
-    let output = sseload(&["run", &dir.file("https.yaml", plan)]);
-    assert_eq!(output.status.code(), Some(2));
-    let text = stderr(&output);
-    assert!(
-        text.contains("unsupported: an `http` step against an https base URL (in scenario `s`"),
-        "{text}"
+    let cert = SelfSigned::generate();
+    let ca = dir.file("ca.pem", cert.cert_pem());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let script = Script::new().exchange(
+        Exchange::expect("GET /login HTTP/1.1\r\nhost: {addr}\r\n\r\n")
+            .send("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
     );
+    let peer = runtime.block_on(Peer::start_tls(script, cert.server_config(&[b"http/1.1"])));
+    let plan = format!(
+        "target: {{ base_url: \"{}\" }}\nhttp: {{ tls: {{ ca_file: {ca:?} }} }}\nscenarios:\n  - name: s\n    load: [ {{ at_once_users: 1 }} ]\n    steps:\n      - http: {{ name: login, url: /login, checks: [ {{ status: 200 }} ] }}\n",
+        peer.https_url("")
+    );
+    let output = sseload(&["run", &dir.file("https.yaml", &plan), "--quiet"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains("login (s): count 1 OK 1 KO 0"), "{text}");
+    runtime.block_on(peer.finish());
 }
 
 #[test]

@@ -22,6 +22,8 @@ pub(crate) struct RunCtx {
     pub(crate) plan: Plan,
     pub(crate) names: Names,
     pub(crate) clients: Vec<(Reconnect, Client)>,
+    /// TLS for `http` steps: the plan's TLS options, HTTP/1.1 by ALPN.
+    pub(crate) http_tls: Arc<rustls::ClientConfig>,
     pub(crate) bases: Vec<Url>,
     pub(crate) feeders: Vec<Mutex<Cursor>>,
     pub(crate) recorder: Arc<Recorder>,
@@ -40,6 +42,9 @@ impl RunCtx {
     ) -> Result<Self, Error> {
         let names = Names::of(&plan);
         let clients = clients(&plan)?;
+        let http_tls = tls(&plan)
+            .http_version(sseload_client::HttpVersion::Http1)
+            .tls_config()?;
         let mut rng = StdRng::seed_from_u64(0x5EED);
         let feeders = plan
             .feeders
@@ -59,6 +64,7 @@ impl RunCtx {
             plan,
             names,
             clients,
+            http_tls,
             bases,
             feeders,
             recorder,
@@ -111,14 +117,18 @@ fn collect(steps: &[Step], policies: &mut Vec<Reconnect>) {
     }
 }
 
-fn build(plan: &Plan, policy: Reconnect) -> Result<Client, Error> {
-    let mut builder = Client::builder()
-        .danger_accept_invalid_certs(plan.http.tls.accept_invalid_certs)
-        .connect_timeout(Some(Duration::from_secs(10)));
-    if let Some(ca) = &plan.http.tls.ca_file {
-        builder = builder.add_root_certificates_file(ca);
+/// A client builder with the plan's TLS options.
+fn tls(plan: &Plan) -> sseload_client::Builder {
+    let builder = Client::builder().danger_accept_invalid_certs(plan.http.tls.accept_invalid_certs);
+    match &plan.http.tls.ca_file {
+        Some(ca) => builder.add_root_certificates_file(ca),
+        None => builder,
     }
-    builder = match policy {
+}
+
+fn build(plan: &Plan, policy: Reconnect) -> Result<Client, Error> {
+    let builder = tls(plan).connect_timeout(Some(Duration::from_secs(10)));
+    let builder = match policy {
         Reconnect::Never => builder.reconnect(sseload_client::Reconnect::Never),
         Reconnect::Enabled {
             max_attempts,

@@ -64,15 +64,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Checks that the engine runs everything `plan` uses, builds the
-    /// clients, and starts the embedded server when the target asks for it.
+    /// Builds the clients (SSE streams and `http` steps share the plan's TLS
+    /// options) and starts the embedded server when the target asks for it.
     ///
     /// # Errors
     ///
-    /// [`Error::Unsupported`] naming the first construct the engine does not
-    /// run; [`Error::Option`], [`Error::Client`], [`Error::Embedded`].
+    /// [`Error::Option`], [`Error::Client`], [`Error::Embedded`].
     pub async fn start(plan: Plan, options: Options) -> Result<Self, Error> {
-        crate::support::check(&plan)?;
         if !(options.users_scale.is_finite() && options.users_scale > 0.0) {
             return Err(Error::Option {
                 option: "users scale",

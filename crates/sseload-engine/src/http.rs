@@ -1,14 +1,19 @@
-//! Plain HTTP requests (login, publish), one connection each, timed like
-//! stream connects: connect time, and response time from the request sent
-//! to the response head.
+//! Plain HTTP requests (login, publish), one HTTP/1.1 connection each, over
+//! TLS for `https` with the plan's TLS options, timed like stream connects:
+//! connect time (TCP and TLS), and response time from the request sent to
+//! the response head.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_rustls::TlsConnector;
 
 use crate::record::ErrorKind;
 use crate::render::Rendered;
@@ -37,18 +42,16 @@ fn fail(kind: ErrorKind, message: String) -> Failure {
     Failure { kind, message }
 }
 
-/// Sends `request` on a new connection.
-pub(crate) async fn send(request: Rendered) -> Result<Response, Failure> {
-    let authority = authority(&request)?;
+/// Sends `request` on a new connection; `tls` is used for `https` URLs.
+pub(crate) async fn send(
+    request: Rendered,
+    tls: Arc<rustls::ClientConfig>,
+) -> Result<Response, Failure> {
+    let (authority, https) = authority(&request)?;
     let started = Instant::now();
     let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&authority))
         .await
-        .map_err(|_| {
-            fail(
-                ErrorKind::Timeout,
-                format!("connecting to {authority} timed out"),
-            )
-        })?
+        .map_err(|_| connect_timed_out(&authority))?
         .map_err(|e| {
             fail(
                 ErrorKind::ConnectRefused,
@@ -56,10 +59,64 @@ pub(crate) async fn send(request: Rendered) -> Result<Response, Failure> {
             )
         })?;
     let _ = tcp.set_nodelay(true);
+    if !https {
+        let connect_time = started.elapsed();
+        return respond(tcp, request, &authority, connect_time).await;
+    }
+    let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
+    let tls = tokio::time::timeout(left, handshake(tcp, &request, &authority, tls))
+        .await
+        .map_err(|_| connect_timed_out(&authority))??;
     let connect_time = started.elapsed();
+    respond(tls, request, &authority, connect_time).await
+}
+
+fn connect_timed_out(authority: &str) -> Failure {
+    fail(
+        ErrorKind::Timeout,
+        format!("connecting to {authority} timed out"),
+    )
+}
+
+/// The TLS handshake, verifying the server's name in the URL.
+async fn handshake(
+    tcp: TcpStream,
+    request: &Rendered,
+    authority: &str,
+    tls: Arc<rustls::ClientConfig>,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Failure> {
+    let refused = |e: String| {
+        fail(
+            ErrorKind::ConnectRefused,
+            format!("TLS with {authority} failed: {e}"),
+        )
+    };
+    let host = match request.url.host() {
+        Some(url::Host::Domain(name)) => name.to_owned(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => String::new(),
+    };
+    let name = ServerName::try_from(host).map_err(|e| refused(e.to_string()))?;
+    TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| refused(e.to_string()))
+}
+
+/// The exchange within the request timeout.
+async fn respond<S>(
+    io: S,
+    request: Rendered,
+    authority: &str,
+    connect_time: Duration,
+) -> Result<Response, Failure>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     tokio::time::timeout(
         REQUEST_TIMEOUT,
-        exchange(tcp, request, &authority, connect_time),
+        exchange(io, request, authority, connect_time),
     )
     .await
     .map_err(|_| {
@@ -70,31 +127,42 @@ pub(crate) async fn send(request: Rendered) -> Result<Response, Failure> {
     })?
 }
 
-fn authority(request: &Rendered) -> Result<String, Failure> {
-    if request.url.scheme() != "http" {
-        return Err(fail(
-            ErrorKind::Step,
-            format!("{}: plain HTTP steps speak http:// only", request.url),
-        ));
-    }
+/// `host:port` of the URL, and whether it is `https`.
+fn authority(request: &Rendered) -> Result<(String, bool), Failure> {
+    let https = match request.url.scheme() {
+        "http" => false,
+        "https" => true,
+        other => {
+            return Err(fail(
+                ErrorKind::Step,
+                format!(
+                    "{}: HTTP steps speak http:// and https://, not {other}://",
+                    request.url
+                ),
+            ));
+        }
+    };
     let host = request.url.host_str().unwrap_or_default();
     let port = request.url.port_or_known_default().unwrap_or(80);
-    Ok(format!("{host}:{port}"))
+    Ok((format!("{host}:{port}"), https))
 }
 
-async fn exchange(
-    tcp: TcpStream,
+async fn exchange<S>(
+    io: S,
     request: Rendered,
     authority: &str,
     connect_time: Duration,
-) -> Result<Response, Failure> {
+) -> Result<Response, Failure>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let reset = |e: hyper::Error| {
         fail(
             ErrorKind::Reset,
             format!("HTTP error with {authority}: {e}"),
         )
     };
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(reset)?;
     tokio::spawn(connection);

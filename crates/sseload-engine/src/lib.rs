@@ -1,10 +1,10 @@
 //! The sseload engine: runs a validated [`Plan`](sseload_scenario::Plan)
 //! with virtual users and measures every stream.
 //!
-//! - [`Engine::start`] refuses a plan using what this engine does not run
-//!   yet ([`Error::Unsupported`] names it: today only `http` steps against an
-//!   https base URL), builds the SSE clients and, for `target: embedded`,
-//!   starts the demo server on `127.0.0.1:0`.
+//! - [`Engine::start`] builds the SSE clients and the TLS configuration of
+//!   `http` steps (both from the plan's TLS options: extra CA file, invalid
+//!   certificates accepted) and, for `target: embedded`, starts the demo
+//!   server on `127.0.0.1:0`.
 //! - [`Engine::run`] injects users per scenario — open model from the clock
 //!   alone (no coordinated omission), closed model keeping N users — runs
 //!   their steps as lightweight tasks, reads their streams as events arrive,
@@ -53,6 +53,5 @@ mod series;
 mod session;
 mod sse;
 mod stream;
-mod support;
 mod throttle;
 mod user;

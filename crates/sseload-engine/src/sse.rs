@@ -1,5 +1,7 @@
 //! The stream and request steps: connect, await, listen, close, http.
 
+use std::sync::Arc;
+
 use sseload_metrics::Metric;
 use sseload_scenario::check::{Env, ResponseView, Subject, run_all};
 use sseload_scenario::{Criterion, Request, Sequence, SseClose, SseConnect, SseListen};
@@ -177,7 +179,12 @@ impl<'p> User<'p> {
             }
         };
         self.throttled().await?;
-        let sent = self.drive(crate::http::send(rendered), |_| false).await?;
+        let sent = self
+            .drive(
+                crate::http::send(rendered, Arc::clone(&self.run.http_tls)),
+                |_| false,
+            )
+            .await?;
         let response = match sent {
             Some(Ok(response)) => response,
             Some(Err(failure)) => {

@@ -5,3 +5,4 @@ mod measure;
 mod refuse;
 mod steps;
 mod support;
+mod tls;
