@@ -233,3 +233,46 @@ impl Log {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::sync::Arc;
+
+    use super::{DEFAULT_SEGMENT_BYTES, Log};
+    use crate::hub::{Hub, Limits, State};
+    use crate::metrics::Counters;
+    use crate::{NewEvent, PublishError};
+
+    #[test]
+    fn a_failed_write_publishes_nothing_and_one_that_cannot_be_undone_stops_the_log() {
+        let dir = std::env::temp_dir().join(format!("sseload-durable-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut state = State::default();
+        let (mut log, _) = Log::open(&dir, DEFAULT_SEGMENT_BYTES, &mut state, 8).unwrap();
+        // A read-only handle: the write fails, and so does taking it back.
+        log.file = File::open(&log.path).unwrap();
+        let limits = Limits {
+            replay: 8,
+            queue: 4,
+            max_topics: 8,
+        };
+        let hub = Hub::restored(limits, Arc::new(Counters::default()), state, Some(log));
+        let Err(PublishError::Storage(message)) = hub.publish("t", &[NewEvent::new("x")]) else {
+            panic!("the publish must be refused");
+        };
+        assert!(message.starts_with("cannot write "), "{message}");
+        let state = hub.lock();
+        assert_eq!((state.seq, state.topics["t"].ring.len()), (0, 0));
+        drop(state);
+        let Err(PublishError::Storage(message)) = hub.close_topic("t") else {
+            panic!("the close must be refused");
+        };
+        assert!(
+            message.ends_with("an earlier failed write could not be undone; restart the server"),
+            "{message}"
+        );
+        assert!(!hub.lock().topics["t"].closed, "the topic stays open");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
