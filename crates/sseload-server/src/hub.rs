@@ -6,8 +6,11 @@
 //! register the queue. Because both happen under the same lock, a resuming
 //! subscriber sees every event after its `Last-Event-ID` exactly once, even
 //! while events are being published, and a stream over several topics gets
-//! their events in one global order. Publishing does no I/O under the lock:
-//! `try_send` into a queue either succeeds at once or finds the queue full.
+//! their events in one global order. Publishing does no network I/O under the
+//! lock: `try_send` into a queue either succeeds at once or finds the queue
+//! full. With a data directory, a batch is appended to the event log and
+//! synced under the lock, before any subscriber sees it: the log is in id
+//! order, and a batch whose write fails is refused without spending an id.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
