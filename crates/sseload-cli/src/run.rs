@@ -17,7 +17,8 @@ use crate::ExitStatus;
 pub(crate) struct Args {
     /// The scenario file (YAML).
     file: PathBuf,
-    /// Start every session with this value (`key=value`; JSON values are read as JSON).
+    /// Override the default of a variable the plan declares under `vars:`
+    /// (`key=value`; JSON values are read as JSON, anything else as text).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Stop the run after this long (`30s`, `2m`, `500ms`), whatever the profile says.
@@ -116,7 +117,7 @@ fn interrupt_now() {
     std::process::exit(130);
 }
 
-/// `key=value` for a session variable the scenario uses.
+/// `key=value` for a variable the plan declares under `vars:`.
 fn initial_value(
     plan: &sseload_scenario::Plan,
     pair: &str,
@@ -124,10 +125,17 @@ fn initial_value(
     let (key, value) = pair
         .split_once('=')
         .with_context(|| format!("--set {pair:?}: expected KEY=VALUE"))?;
-    let var = plan
-        .vars
-        .get(key)
-        .with_context(|| format!("--set {key}: the scenario uses no session variable `{key}`"))?;
+    let var = plan.declared(key).with_context(|| {
+        let declared = plan.declared_names();
+        let declared = if declared.is_empty() {
+            "none".to_owned()
+        } else {
+            declared.join(", ")
+        };
+        format!(
+            "--set {key}: the plan declares no variable `{key}` (declared under `vars:`: {declared}); declare it with a default under `vars:` to set it from the command line"
+        )
+    })?;
     let value =
         serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
     Ok((var, value))

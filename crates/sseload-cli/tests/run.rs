@@ -172,6 +172,38 @@ fn an_http_step_speaks_https_trusting_the_plans_ca_file() {
 }
 
 #[test]
+fn set_overrides_a_declared_variable_and_refuses_an_undeclared_one() {
+    let dir = TempDir::new("vars");
+    let plan = "target: embedded\nvars: { path: healthz, region: eu }\nscenarios:\n  - name: s\n    load: [ { at_once_users: 1 } ]\n    steps:\n      - http: { name: probe, url: \"/#{path}\", checks: [ { status: 200 } ] }\nassertions:\n  - { metric: requests.failed_count, lt: 1 }\n";
+    let file = dir.file("vars.yaml", plan);
+
+    let default = sseload(&["run", &file, "--quiet"]);
+    let text = stdout(&default);
+    assert_eq!(default.status.code(), Some(0), "{text}{}", stderr(&default));
+    assert!(text.contains("probe (s): count 1 OK 1 KO 0"), "{text}");
+
+    let overridden = sseload(&["run", &file, "--quiet", "--set", "path=nowhere"]);
+    let text = stdout(&overridden);
+    assert_eq!(
+        overridden.status.code(),
+        Some(1),
+        "{text}{}",
+        stderr(&overridden)
+    );
+    assert!(text.contains("probe (s): count 1 OK 0 KO 1"), "{text}");
+
+    let undeclared = sseload(&["run", &file, "--set", "topic=news"]);
+    assert_eq!(undeclared.status.code(), Some(2));
+    assert!(
+        stderr(&undeclared).contains(
+            "--set topic: the plan declares no variable `topic` (declared under `vars:`: path, region)"
+        ),
+        "{}",
+        stderr(&undeclared)
+    );
+}
+
+#[test]
 fn bad_input_exits_2_with_the_problem_named() {
     let dir = TempDir::new("bad");
     let invalid = sseload(&[
@@ -183,7 +215,9 @@ fn bad_input_exits_2_with_the_problem_named() {
     let unknown = sseload(&["run", &file, "--set", "colour=blue"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
-        stderr(&unknown).contains("no session variable `colour`"),
+        stderr(&unknown).contains(
+            "--set colour: the plan declares no variable `colour` (declared under `vars:`: none)"
+        ),
         "{}",
         stderr(&unknown)
     );

@@ -28,7 +28,8 @@ pub struct Options {
     pub duration: Option<Duration>,
     /// Multiply every user count and arrival rate by this (above zero).
     pub users_scale: f64,
-    /// Session values every user starts with.
+    /// Session values every user starts with, over the defaults of the
+    /// plan's declared variables (`vars:`).
     pub initial: Vec<(VarId, Value)>,
 }
 
@@ -78,7 +79,14 @@ impl Engine {
             });
         }
         let (bases, embedded) = target(&plan.target).await?;
-        let ctx = RunCtx::new(plan, bases, options.initial.clone())?;
+        // Later values win: `--set` overrides a declared default.
+        let initial: Vec<_> = plan
+            .declared
+            .iter()
+            .chain(&options.initial)
+            .cloned()
+            .collect();
+        let ctx = RunCtx::new(plan, bases, initial)?;
         Ok(Self {
             ctx: Arc::new(ctx),
             options,

@@ -345,3 +345,31 @@ scenarios:
         dry.message
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_variables_seed_every_session_and_initial_values_override_them() {
+    let server = hub(16).await;
+    let addr = server.local_addr();
+    let plan = r##"
+vars: { path: nowhere }
+scenarios:
+  - name: s
+    load: [ { at_once_users: 2 } ]
+    steps:
+      - http: { name: probe, url: "/#{path}", checks: [ { status: 200 } ] }
+"##;
+    let report = support::run(addr, plan).await;
+    let probe = name(&report, "probe");
+    assert_eq!((probe.counts.ok, probe.counts.ko), (0, 2));
+
+    let text = format!("target: {{ base_url: \"http://{addr}\" }}\n{plan}");
+    let parsed = sseload_scenario::from_str(&text).unwrap();
+    let path = parsed.declared("path").unwrap();
+    let options = Options {
+        initial: vec![(path, serde_json::json!("healthz"))],
+        ..Options::default()
+    };
+    let report = support::run_with(addr, plan, options).await;
+    let probe = name(&report, "probe");
+    assert_eq!((probe.counts.ok, probe.counts.ko), (2, 0));
+}

@@ -94,6 +94,7 @@ pub fn plan(name: impl Into<String>) -> PlanBuilder {
             http: None,
             max_duration: None,
             throttle: Vec::new(),
+            vars: BTreeMap::new(),
             feeders: BTreeMap::new(),
             population: None,
             scenarios: spanned(Vec::new()),
@@ -161,6 +162,14 @@ impl PlanBuilder {
             .tls
             .get_or_insert_with(raw::Tls::default)
             .accept_invalid_certs = true;
+        self
+    }
+
+    /// Declares a variable given from outside the plan, with its default
+    /// value: every session starts with it, and `sseload run --set NAME=VALUE`
+    /// overrides the default.
+    pub fn var(mut self, name: impl Into<String>, default: impl Into<serde_json::Value>) -> Self {
+        self.doc.vars.insert(name.into(), spanned(default.into()));
         self
     }
 

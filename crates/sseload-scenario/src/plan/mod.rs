@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::expr::Vars;
+use crate::expr::{VarId, Vars};
 
 mod assertion;
 mod check;
@@ -47,6 +47,26 @@ pub struct Plan {
     pub assertions: Vec<Assertion>,
     /// Every session variable, indexed by [`VarId`](crate::VarId).
     pub vars: Vars,
+    /// The variables declared under `vars:` (given from outside the plan)
+    /// and their default values, in name order: every session starts with
+    /// them.
+    pub declared: Vec<(VarId, serde_json::Value)>,
+}
+
+impl Plan {
+    /// The names of the variables declared under `vars:`, in order.
+    pub fn declared_names(&self) -> Vec<&str> {
+        self.declared
+            .iter()
+            .map(|(id, _)| self.vars.name(*id))
+            .collect()
+    }
+
+    /// The declared variable `name`, if the plan declares it.
+    pub fn declared(&self, name: &str) -> Option<VarId> {
+        let id = self.vars.get(name)?;
+        self.declared.iter().any(|(d, _)| *d == id).then_some(id)
+    }
 }
 
 impl Plan {

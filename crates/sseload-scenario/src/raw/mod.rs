@@ -37,6 +37,11 @@ pub(crate) struct Document {
     /// Cap the request rate of the whole run, in steps.
     #[serde(default)]
     pub(crate) throttle: Vec<Checked<load::Throttle>>,
+    /// Variables given from outside the plan, with their defaults: every
+    /// session starts with them, and `sseload run --set KEY=VALUE` overrides
+    /// a default. Values are used as written (no templates).
+    #[serde(default)]
+    pub(crate) vars: BTreeMap<String, Spanned<serde_json::Value>>,
     /// Named sources of session values, for `feed` steps.
     #[serde(default)]
     pub(crate) feeders: BTreeMap<String, Checked<Spanned<Feeder>>>,

@@ -14,6 +14,7 @@ pub(crate) fn document(ctx: &mut Ctx<'_>, doc: &raw::Document) -> Option<Plan> {
         .name
         .as_ref()
         .map_or_else(|| ctx.options.default_name.clone(), |n| n.value.clone());
+    let declared = declared(ctx, &doc.vars);
     let target = doc.target.valid().and_then(|t| target(ctx, t));
     let http = http(ctx, doc.http.as_ref().and_then(Checked::valid));
     let global_reads = ctx.scope.take_reads();
@@ -37,6 +38,22 @@ pub(crate) fn document(ctx: &mut Ctx<'_>, doc: &raw::Document) -> Option<Plan> {
         scenarios: scenarios?,
         assertions: assertions?,
         vars: ctx.vars.clone(),
+        declared: declared?,
+    })
+}
+
+/// The variables declared under `vars:`, with their default values.
+fn declared(
+    ctx: &mut Ctx<'_>,
+    vars: &BTreeMap<String, Spanned<serde_json::Value>>,
+) -> Option<Vec<(crate::expr::VarId, serde_json::Value)>> {
+    all(vars, |(name, value)| {
+        let name = Spanned {
+            value: name.clone(),
+            at: value.at,
+        };
+        let id = ctx.declare_var(&name)?;
+        Some((id, value.value.clone()))
     })
 }
 

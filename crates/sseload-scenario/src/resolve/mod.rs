@@ -135,6 +135,20 @@ impl<'o> Ctx<'o> {
 
     /// A variable some step sets.
     pub(crate) fn set_var(&mut self, name: &Spanned<String>) -> Option<VarId> {
+        let id = self.var(name)?;
+        self.scope.set(id);
+        Some(id)
+    }
+
+    /// A variable declared under `vars:`.
+    pub(crate) fn declare_var(&mut self, name: &Spanned<String>) -> Option<VarId> {
+        let id = self.var(name)?;
+        self.scope.declare(id);
+        Some(id)
+    }
+
+    /// A variable name checked and interned.
+    fn var(&mut self, name: &Spanned<String>) -> Option<VarId> {
         let valid = !name.value.is_empty()
             && name
                 .value
@@ -147,9 +161,7 @@ impl<'o> Ctx<'o> {
                 "use letters, digits, `_` and `-`, so that #{name} can read it",
             );
         }
-        let id = self.vars.intern(&name.value);
-        self.scope.set(id);
-        Some(id)
+        Some(self.vars.intern(&name.value))
     }
 
     /// An optional loop counter.

@@ -25,6 +25,8 @@ pub(crate) struct Scope {
     /// Every group name in the plan.
     pub(crate) groups: BTreeSet<String>,
     all_sets: HashSet<VarId>,
+    /// Variables declared under `vars:`: set in every scenario.
+    declared: HashSet<VarId>,
     /// Some item of the scenario being resolved failed to parse.
     pub(crate) incomplete: bool,
     /// Some feeder failed to parse.
@@ -37,6 +39,11 @@ impl Scope {
     pub(crate) fn set(&mut self, var: VarId) {
         self.sets.insert(var);
         self.all_sets.insert(var);
+    }
+
+    /// A variable declared under `vars:`: every session starts with it.
+    pub(crate) fn declare(&mut self, var: VarId) {
+        self.declared.insert(var);
     }
 
     pub(crate) fn read(&mut self, var: VarId, at: Option<Pos>) {
@@ -58,7 +65,7 @@ impl Scope {
 
     /// Whether any scenario sets `var`.
     pub(crate) fn set_anywhere(&self, var: VarId) -> bool {
-        self.all_sets.contains(&var)
+        self.all_sets.contains(&var) || self.declared.contains(&var)
     }
 }
 
@@ -80,11 +87,16 @@ pub(crate) fn finish_scenario(ctx: &mut Ctx<'_>, scenario: &str) {
         ctx.diags.push(Diagnostic::new(format!("{step} on stream `{stream}`, which no sse_connect in scenario `{scenario}` opens"), at).hint(hint));
     }
     let mut reported = HashSet::new();
-    for (var, at) in reads.into_iter().filter(|(v, _)| !sets.contains(v)) {
+    let declared = &ctx.scope.declared;
+    let unset: Vec<_> = reads
+        .into_iter()
+        .filter(|(v, _)| !sets.contains(v) && !declared.contains(v))
+        .collect();
+    for (var, at) in unset {
         if reported.insert((var, at)) {
             let names: Vec<&str> = sets.iter().map(|v| ctx.vars.name(*v)).collect();
             let hint = format!(
-                "set it with save_as, feed, set or a loop counter; variables set in this scenario: {}",
+                "set it with save_as, feed, set or a loop counter, or declare it under the plan's `vars:`; variables set in this scenario: {}",
                 list(names)
             );
             let message = format!(
@@ -110,7 +122,9 @@ pub(crate) fn finish_plan(ctx: &mut Ctx<'_>, reads: Vec<(VarId, Option<Pos>)>) {
             ctx.vars.name(var)
         );
         ctx.diags.push(
-            Diagnostic::new(message, at).hint("set it with save_as, feed, set or a loop counter"),
+            Diagnostic::new(message, at).hint(
+                "set it with save_as, feed, set or a loop counter, or declare it under the plan's `vars:`",
+            ),
         );
     }
 }

@@ -150,7 +150,7 @@ scenarios:
   |
 6 |       - http: { name: h, url: '/users/#{user_id}', checks: [{json_path: '$.id', save_as: userid}] }
   |                               ^
-  = hint: set it with save_as, feed, set or a loop counter; variables set in this scenario: `userid`
+  = hint: set it with save_as, feed, set or a loop counter, or declare it under the plan's `vars:`; variables set in this scenario: `userid`
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
@@ -525,7 +525,7 @@ error: session variable `token` is never set in scenario `s`
   |
 9 |       - sse_connect: { name: c, stream: prices, url: '/x/#{token}' }
   |                                                      ^
-  = hint: set it with save_as, feed, set or a loop counter; variables set in this scenario: none
+  = hint: set it with save_as, feed, set or a loop counter, or declare it under the plan's `vars:`; variables set in this scenario: none
 
 error: sse_await on stream `price`, which no sse_connect in scenario `s` opens
   --> <string>:11:19

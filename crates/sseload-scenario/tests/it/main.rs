@@ -8,6 +8,7 @@
 //! - `errors`: each kind of invalid input, with its exact message, position and hint.
 //! - `robustness`: broken variants of the examples never panic.
 //! - `schema`: the committed JSON Schema is up to date (`UPDATE_SCHEMA=1` rewrites it).
+//! - `vars`: variables declared under `vars:` with defaults, in YAML and the builder.
 
 mod checks;
 mod equivalence;
@@ -16,3 +17,4 @@ mod examples;
 mod robustness;
 mod schema;
 mod support;
+mod vars;
