@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod listen;
+mod live;
 mod report;
 mod run;
 mod serve;

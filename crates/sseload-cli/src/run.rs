@@ -1,8 +1,8 @@
-//! `sseload run FILE`: runs a scenario with the engine, prints a live line
+//! `sseload run FILE`: runs a scenario with the engine, shows a live view
 //! each second, the summary, the errors and the assertions, writes the
 //! results file, and exits 0 (every assertion passed), 1 (one failed) or 2.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use sseload_engine::{Engine, Line, Options, Report, Snapshot, Stats};
 use tokio::sync::mpsc;
 
 use crate::ExitStatus;
+use crate::live::{Frame, LiveView};
 
 /// Options of `sseload run`.
 #[derive(Debug, clap::Args)]
@@ -141,32 +142,17 @@ fn initial_value(
     Ok((var, value))
 }
 
-/// Prints one line per snapshot.
+/// Shows each snapshot: a dashboard redrawn in place on a terminal, one
+/// plain line per second otherwise (see [`crate::live`]).
 async fn live(mut rx: mpsc::Receiver<Snapshot>, quiet: bool) {
+    let mut view = LiveView::new(std::io::stdout().is_terminal());
     while let Some(snapshot) = rx.recv().await {
         if !quiet {
-            let _ = writeln!(std::io::stdout().lock(), "{}", live_line(&snapshot));
+            let text = view.next(&Frame::from(&snapshot));
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
         }
     }
-}
-
-fn live_line(s: &Snapshot) -> String {
-    let p = &s.point;
-    let mut line = format!(
-        "[{:>4}s/{}s] users {} (started {}, done {})  streams {}  events/s {}  errors/s {}",
-        s.elapsed.as_secs(),
-        s.planned.as_secs(),
-        p.users,
-        s.arrivals_total,
-        s.users_done,
-        p.streams,
-        p.events,
-        p.errors,
-    );
-    for l in &p.latencies {
-        line.push_str(&format!("  {} p99 {:.1}ms", l.metric, l.p99_ms));
-    }
-    line
 }
 
 /// The summary: statistics, errors, assertions.
