@@ -44,34 +44,14 @@ pub(crate) fn bytes(n: u64) -> String {
 
 /// A wall-clock instant (ms since the Unix epoch) as `2026-11-21 15:42:06 UTC`.
 pub(crate) fn utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    iso(ms).replacen('T', " ", 1) + " UTC"
 }
 
 /// A wall-clock instant (ms since the Unix epoch) as ISO 8601 without zone: `2026-11-21T15:42:06`.
 pub(crate) fn iso(ms: u64) -> String {
-    utc(ms).trim_end_matches(" UTC").replacen(' ', "T", 1)
-}
-
-/// Days since 1970-01-01 to a (year, month, day), Howard Hinnant's algorithm.
-fn civil(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+    let text = humantime::format_rfc3339_seconds(at).to_string();
+    text.trim_end_matches('Z').to_owned()
 }
 
 #[cfg(test)]

@@ -226,26 +226,9 @@ fn write_alphanumeric(rng: &mut dyn rand::RngCore, n: usize, out: &mut String) -
     Ok(())
 }
 
-/// `2026-11-21T15:04:05.123Z`, from the days since the epoch (Howard Hinnant's civil_from_days).
+/// `2026-11-21T15:04:05.123Z`: RFC 3339 in UTC with milliseconds.
 fn write_rfc3339(now: SystemTime, out: &mut String) -> std::fmt::Result {
-    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    let ms = since.subsec_millis();
-    write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z"
-    )
+    write!(out, "{}", humantime::format_rfc3339_millis(now))
 }
 
 #[cfg(test)]
