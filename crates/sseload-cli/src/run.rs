@@ -1,6 +1,7 @@
 //! `sseload run FILE`: runs a scenario with the engine, shows a live view
 //! each second, the summary, the errors and the assertions, writes the
 //! results file, and exits 0 (every assertion passed), 1 (one failed) or 2.
+//! `sseload run --results-schema` prints the results file's JSON Schema.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -17,7 +18,11 @@ use crate::live::{Frame, LiveView};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The scenario file (YAML).
-    file: PathBuf,
+    #[arg(required_unless_present = "results_schema")]
+    file: Option<PathBuf>,
+    /// Print the JSON Schema of the results file instead (nothing runs).
+    #[arg(long, conflicts_with = "file")]
+    results_schema: bool,
     /// Override the default of a variable the plan declares under `vars:`
     /// (`key=value`; JSON values are read as JSON, anything else as text).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -61,7 +66,16 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Runs the scenario; see the module docs for the exit codes.
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
-    let plan = match sseload_scenario::from_path(&args.file) {
+    if args.results_schema {
+        std::io::stdout()
+            .lock()
+            .write_all(sseload_engine::results_schema().as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    let Some(file) = &args.file else {
+        anyhow::bail!("no scenario file given");
+    };
+    let plan = match sseload_scenario::from_path(file) {
         Ok(plan) => plan,
         Err(sseload_scenario::Error::Invalid(diagnostics)) => {
             writeln!(std::io::stderr().lock(), "{diagnostics}")?;

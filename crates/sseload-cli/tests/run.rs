@@ -297,3 +297,24 @@ fn ctrl_c_stops_the_run_and_still_prints_the_summary() {
     assert!(text.contains("clock (long): count 2 OK 2 KO 0"), "{text}");
     assert!(text.contains("left open 2"), "{text}");
 }
+
+#[test]
+fn results_schema_is_printed_without_a_file_and_matches_the_committed_one() {
+    let out = sseload(&["run", "--results-schema"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let committed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../sseload-engine/results.schema.json");
+    assert_eq!(stdout(&out), std::fs::read_to_string(committed).unwrap());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "sseload results");
+    let neither = sseload(&["run"]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(stderr(&neither).contains("<FILE>"), "{}", stderr(&neither));
+    let both = sseload(&["run", "plan.yaml", "--results-schema"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        stderr(&both).contains("cannot be used with"),
+        "{}",
+        stderr(&both)
+    );
+}

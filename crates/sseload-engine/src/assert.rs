@@ -1,6 +1,7 @@
 //! CI gates: each assertion's statistic measured over its scope, compared
 //! with its condition.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use sseload_metrics::Metric as Timing;
 use sseload_scenario::{Assertion, Bound, Condition, Metric, Scope, Statistic, Threshold};
@@ -10,7 +11,8 @@ use crate::report::Totals;
 use crate::series::ms;
 
 /// The outcome of one assertion.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Outcome {
     /// The assertion as text: `time_to_first_event.p99 (global) < 500 ms`.
     pub assertion: String,
@@ -19,6 +21,7 @@ pub struct Outcome {
     /// What was measured (milliseconds for durations), if it could be.
     pub measured: Option<f64>,
     /// The unit of `measured`: `ms`, `%`, `/s` or empty.
+    #[schemars(extend("enum" = ["ms", "%", "/s", ""]))]
     pub unit: &'static str,
     /// Why nothing was measured, when nothing was.
     pub note: Option<String>,

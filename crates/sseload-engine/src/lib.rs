@@ -14,7 +14,8 @@
 //! - The [`Report`] holds exact counts and merged HDR histograms per name,
 //!   per scenario and for the run, the errors table ([`ErrorKind`]), the
 //!   per-second time series ([`Point`]) and the assertion [`Outcome`]s; it
-//!   serializes to the results file. The engine never prints.
+//!   serializes to the results file, whose JSON Schema [`results_schema`]
+//!   gives. The engine never prints.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,6 +35,7 @@ pub use crate::{
     names::{Name, NameKind},
     record::{Counts, ErrorKind},
     report::{ErrorLine, Line, Meta, Report, SerializedHistogram, Stats},
+    schema::results_schema,
     series::{Percentiles, Point, Snapshot},
 };
 
@@ -49,6 +51,7 @@ mod names;
 mod record;
 mod render;
 mod report;
+mod schema;
 mod series;
 mod session;
 mod sse;

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use sseload_metrics::{Histogram, Metric};
 
@@ -17,7 +18,7 @@ use crate::names::NameId;
 pub(crate) const METRICS: usize = Metric::ALL.len();
 
 /// The kinds of error the engine tells apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -69,7 +70,8 @@ impl ErrorKind {
 }
 
 /// Exact counts of one name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Counts {
     /// Requests or checks that succeeded.
     pub ok: u64,

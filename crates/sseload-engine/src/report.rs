@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use sseload_metrics::{Histogram, Metric};
 
@@ -14,7 +15,8 @@ use crate::record::{Counts, ErrorKind, METRICS, Recorder};
 use crate::series::{Point, ms};
 
 /// Everything one run measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(title = "sseload results", deny_unknown_fields)]
 pub struct Report {
     /// About the run.
     pub meta: Meta,
@@ -31,7 +33,8 @@ pub struct Report {
 }
 
 /// About the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Meta {
     /// The plan's name.
     pub plan: String,
@@ -44,6 +47,7 @@ pub struct Meta {
     /// How long it ran, in seconds.
     pub duration_s: f64,
     /// Why it ended: `completed`, `duration` (the cap), or `interrupted`.
+    #[schemars(extend("enum" = ["completed", "duration", "interrupted"]))]
     pub ended_by: String,
     /// Users started.
     pub users_started: u64,
@@ -52,9 +56,11 @@ pub struct Meta {
 }
 
 /// Statistics of one scope.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Stats {
     /// `name`, `scenario` or `global`.
+    #[schemars(extend("enum" = ["name", "scenario", "global"]))]
     pub scope: &'static str,
     /// The scenario (absent for `global`).
     pub scenario: Option<String>,
@@ -69,11 +75,13 @@ pub struct Stats {
     /// OK and KO per second of the run.
     pub rate: f64,
     /// Every metric with values, by name.
+    #[schemars(schema_with = "crate::schema::metrics_map")]
     pub metrics: BTreeMap<&'static str, Line>,
 }
 
 /// One metric's statistics, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Line {
     /// Values recorded.
     pub count: u64,
@@ -96,7 +104,8 @@ pub struct Line {
 }
 
 /// One histogram in its portable form.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SerializedHistogram {
     /// The scenario.
     pub scenario: String,
@@ -105,6 +114,7 @@ pub struct SerializedHistogram {
     /// The groups the name is inside, if any.
     pub group: Option<String>,
     /// The metric.
+    #[schemars(schema_with = "crate::schema::metric_name")]
     pub metric: &'static str,
     /// Values above the trackable range, recorded as its maximum.
     pub clipped: u64,
@@ -113,7 +123,8 @@ pub struct SerializedHistogram {
 }
 
 /// One line of the errors table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ErrorLine {
     /// The scenario.
     pub scenario: String,

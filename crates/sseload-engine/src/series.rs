@@ -3,15 +3,18 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use sseload_metrics::{Histogram, Metric};
 
 use crate::record::{METRICS, Recorder, Tick};
 
 /// Percentiles of one metric over one second, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Percentiles {
     /// The metric's name.
+    #[schemars(schema_with = "crate::schema::metric_name")]
     pub metric: &'static str,
     /// How many values were recorded in the second.
     pub count: u64,
@@ -24,7 +27,8 @@ pub struct Percentiles {
 }
 
 /// One second of the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Point {
     /// Seconds since the start, at the end of this second.
     pub second: u64,

@@ -3,6 +3,7 @@
 mod inject;
 mod measure;
 mod refuse;
+mod schema;
 mod steps;
 mod support;
 mod tls;
