@@ -16,6 +16,16 @@ use crate::ExitStatus;
 pub(crate) struct Args {
     /// The results file (`sseload run --results FILE`).
     results: PathBuf,
+    #[command(flatten)]
+    outputs: Outputs,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The report files to write; `sseload run` takes the same flags.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Outputs {
     /// Write the self-contained HTML report to this file.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
@@ -28,18 +38,32 @@ pub(crate) struct Args {
     /// Write a Markdown summary (for a CI job page) to this file.
     #[arg(long, value_name = "FILE")]
     summary_md: Option<PathBuf>,
-    /// Print the summary as JSON on stdout.
-    #[arg(long)]
-    json: bool,
 }
 
-impl Args {
-    fn writes_nothing(&self) -> bool {
+impl Outputs {
+    /// Returns true if and only if no output file was asked for.
+    pub(crate) fn is_empty(&self) -> bool {
         self.html.is_none()
             && self.csv.is_none()
             && self.junit.is_none()
             && self.summary_md.is_none()
-            && !self.json
+    }
+
+    /// Writes every output file asked for.
+    pub(crate) fn write(&self, results: &Results) -> anyhow::Result<()> {
+        if let Some(path) = &self.html {
+            write(path, &sseload_report::html::render(results)?)?;
+        }
+        if let Some(dir) = &self.csv {
+            write_csv(dir, results)?;
+        }
+        if let Some(path) = &self.junit {
+            write(path, &sseload_report::junit::render(results))?;
+        }
+        if let Some(path) = &self.summary_md {
+            write(path, &sseload_report::markdown::render(results))?;
+        }
+        Ok(())
     }
 }
 
@@ -47,22 +71,11 @@ impl Args {
 /// written, whatever the assertions say (`sseload run` is the gate).
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let results = read(&args.results)?;
-    if let Some(path) = &args.html {
-        write(path, &sseload_report::html::render(&results)?)?;
-    }
-    if let Some(dir) = &args.csv {
-        write_csv(dir, &results)?;
-    }
-    if let Some(path) = &args.junit {
-        write(path, &sseload_report::junit::render(&results))?;
-    }
-    if let Some(path) = &args.summary_md {
-        write(path, &sseload_report::markdown::render(&results))?;
-    }
+    args.outputs.write(&results)?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
         stdout.write_all(sseload_report::json::render(&results)?.as_bytes())?;
-    } else if args.writes_nothing() {
+    } else if args.outputs.is_empty() {
         stdout.write_all(sseload_report::markdown::render(&results).as_bytes())?;
     }
     Ok(ExitStatus::Success)

@@ -2,6 +2,8 @@
 //! each second, the summary, the errors and the assertions, writes the
 //! results file, and exits 0 (every assertion passed), 1 (one failed) or 2.
 //! `sseload run --results-schema` prints the results file's JSON Schema.
+//! `--html`, `--csv`, `--junit` and `--summary-md` write the same reports
+//! as `sseload report` does from a results file.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -36,6 +38,8 @@ pub(crate) struct Args {
     /// Write the results (JSON) to this file.
     #[arg(long, value_name = "FILE")]
     results: Option<PathBuf>,
+    #[command(flatten)]
+    outputs: crate::report::Outputs,
     /// No live lines; only the summary.
     #[arg(long)]
     quiet: bool,
@@ -113,17 +117,30 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let report = engine.run(Some(tx)).await;
     let _ = live.await;
     write_summary(&mut std::io::stdout().lock(), &report)?;
-    if let Some(path) = &args.results {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    save(&args, &report)?;
     Ok(if report.assertions.iter().all(|a| a.passed) {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Writes the results file first, then the report files, so a report that
+/// cannot be written never costs what was measured.
+fn save(args: &Args, report: &Report) -> anyhow::Result<()> {
+    if let Some(path) = &args.results {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        serde_json::to_writer_pretty(std::io::BufWriter::new(file), report)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.outputs.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(report).context("cannot encode the results")?;
+    let results =
+        sseload_report::Results::from_json(&json).context("cannot read back the results")?;
+    args.outputs.write(&results)
 }
 
 /// A second Ctrl-C exits at once (130, as shells report SIGINT).

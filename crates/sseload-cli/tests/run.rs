@@ -318,3 +318,69 @@ fn results_schema_is_printed_without_a_file_and_matches_the_committed_one() {
         stderr(&both)
     );
 }
+
+#[test]
+fn run_writes_the_report_files_it_is_asked_for() {
+    let dir = TempDir::new("outputs");
+    let file = dir.file(
+        "outputs.yaml",
+        &snapshot_plan("{ metric: checks.failed_percent, lt: 1 }"),
+    );
+    let (html, junit, md, csv) = (
+        dir.path("report.html"),
+        dir.path("junit.xml"),
+        dir.path("summary.md"),
+        dir.path("csv"),
+    );
+    let args = [
+        "run",
+        &file,
+        "--quiet",
+        "--html",
+        &html,
+        "--junit",
+        &junit,
+        "--summary-md",
+        &md,
+        "--csv",
+        &csv,
+    ];
+    let output = sseload(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("snapshots"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("checks.failed_percent"), "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
+    assert!(std::fs::read_to_string(&md).unwrap().contains("PASS"));
+    assert!(std::fs::read_dir(&csv).unwrap().count() > 0);
+}
+
+#[test]
+fn an_unwritable_report_exits_2_but_the_results_file_is_kept() {
+    let dir = TempDir::new("unwritable");
+    let file = dir.file(
+        "plan.yaml",
+        &snapshot_plan("{ metric: checks.failed_percent, lt: 1 }"),
+    );
+    let results = dir.path("results.json");
+    let html = dir.path("no-such-folder/report.html");
+    let output = sseload(&[
+        "run",
+        &file,
+        "--quiet",
+        "--results",
+        &results,
+        "--html",
+        &html,
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("cannot write") && message.contains("report.html"),
+        "{message}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["meta"]["users_started"], 3);
+}
