@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod listen;
 mod live;
+mod openmetrics;
 mod report;
 mod run;
 mod serve;

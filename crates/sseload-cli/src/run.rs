@@ -3,7 +3,8 @@
 //! results file, and exits 0 (every assertion passed), 1 (one failed) or 2.
 //! `sseload run --results-schema` prints the results file's JSON Schema.
 //! `--html`, `--csv`, `--junit` and `--summary-md` write the same reports
-//! as `sseload report` does from a results file.
+//! as `sseload report` does from a results file. `--metrics-addr` serves
+//! live OpenMetrics text during the run ([`crate::openmetrics`]).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -40,6 +41,9 @@ pub(crate) struct Args {
     results: Option<PathBuf>,
     #[command(flatten)]
     outputs: crate::report::Outputs,
+    /// Serve live metrics (OpenMetrics text) at `http://ADDR/metrics` during the run.
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<String>,
     /// No live lines; only the summary.
     #[arg(long)]
     quiet: bool,
@@ -97,9 +101,14 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         users_scale: args.users_scale,
         initial,
     };
+    let listener = match &args.metrics_addr {
+        Some(addr) => Some(crate::openmetrics::bind(addr).await?),
+        None => None,
+    };
     let engine = Engine::start(plan, options)
         .await
         .context("the run could not start")?;
+    let metrics = listener.map(|l| endpoint(l, &engine)).transpose()?;
     let stopper = engine.stopper();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -117,12 +126,25 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let report = engine.run(Some(tx)).await;
     let _ = live.await;
     write_summary(&mut std::io::stdout().lock(), &report)?;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     save(&args, &report)?;
     Ok(if report.assertions.iter().all(|a| a.passed) {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Starts the metrics endpoint and says where it is (on stderr, even with `--quiet`).
+fn endpoint(
+    listener: tokio::net::TcpListener,
+    engine: &Engine,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let addr = listener.local_addr()?;
+    writeln!(std::io::stderr().lock(), "metrics on http://{addr}/metrics")?;
+    Ok(crate::openmetrics::serve(listener, engine.live()))
 }
 
 /// Writes the results file first, then the report files, so a report that

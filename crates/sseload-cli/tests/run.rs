@@ -384,3 +384,156 @@ fn an_unwritable_report_exits_2_but_the_results_file_is_kept() {
         serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     assert_eq!(json["meta"]["users_started"], 3);
 }
+
+/// One plain HTTP/1.1 GET on a fresh connection: the status line and the body.
+fn scrape(addr: &str) -> (String, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    (head.to_owned(), body.to_owned())
+}
+
+/// Checks every line of an OpenMetrics text and returns the sum of the
+/// samples named `sample`.
+fn parse_metrics(text: &str, sample: &str) -> f64 {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.last(), Some(&"# EOF"), "{text}");
+    let mut total = 0.0;
+    for line in &lines[..lines.len() - 1] {
+        if let Some(rest) = line.strip_prefix("# ") {
+            let mut parts = rest.splitn(3, ' ');
+            let (keyword, name) = (parts.next().unwrap(), parts.next().unwrap());
+            assert!(matches!(keyword, "HELP" | "TYPE"), "{line}");
+            assert!(name.starts_with("sseload_"), "{line}");
+            assert!(parts.next().is_some_and(|t| !t.is_empty()), "{line}");
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(name.starts_with("sseload_"), "{line}");
+        assert_eq!(series.contains('{'), series.ends_with('}'), "{line}");
+        if name == sample {
+            total += value;
+        }
+    }
+    total
+}
+
+#[test]
+fn metrics_addr_serves_openmetrics_during_the_run() {
+    use std::io::BufRead as _;
+    let dir = TempDir::new("metrics");
+    let plan = "target: embedded\nscenarios:\n  - name: long\n    load: [ { at_once_users: 2 } ]\n    steps:\n      - sse_connect: { name: clock, url: /clock }\n      - pause: 1h\n";
+    let file = dir.file("long.yaml", plan);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sseload"))
+        .args(["run", &file, "--metrics-addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("metrics on http://")
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line.clone());
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let wait_for = |prefix: &str| {
+        while !rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a live line within 20 s")
+            .starts_with(prefix)
+        {}
+    };
+    wait_for("[   1s/");
+    let (head, body) = scrape(&addr);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        "{head}"
+    );
+    let events = parse_metrics(&body, "sseload_events_total");
+    assert_eq!(parse_metrics(&body, "sseload_streams"), 2.0, "{body}");
+    assert!(
+        body.contains("# TYPE sseload_connect_time_seconds histogram"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "sseload_requests_total{scenario=\"long\",name=\"clock\",kind=\"request\",outcome=\"ok\"} 2"
+        ),
+        "{body}"
+    );
+    wait_for("[   4s/");
+    let (_, later) = scrape(&addr);
+    let grown = parse_metrics(&later, "sseload_events_total");
+    assert!(grown > events, "{events} then {grown}: {later}");
+    // One process, by its own id: never a group.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let text = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{text}");
+    assert!(text.contains("ended: interrupted"), "{text}");
+    assert!(text.contains("clock (long): count 2 OK 2 KO 0"), "{text}");
+}
+
+#[test]
+fn a_bad_metrics_addr_exits_2_naming_it_before_the_run() {
+    let dir = TempDir::new("metrics-bad");
+    let file = dir.file("ok.yaml", &snapshot_plan("{ metric: checks.count, gt: 0 }"));
+    let unparsable = sseload(&["run", &file, "--metrics-addr", "localhost:nine"]);
+    assert_eq!(unparsable.status.code(), Some(2));
+    assert!(
+        stderr(&unparsable).contains("--metrics-addr \"localhost:nine\": not an address"),
+        "{}",
+        stderr(&unparsable)
+    );
+    assert!(!stdout(&unparsable).contains("embedded server"));
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let in_use = sseload(&["run", &file, "--metrics-addr", &addr]);
+    assert_eq!(in_use.status.code(), Some(2));
+    let message = stderr(&in_use);
+    assert!(
+        message.contains(&format!("--metrics-addr {addr}: cannot listen")),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        !stdout(&in_use).contains("snapshots"),
+        "{}",
+        stdout(&in_use)
+    );
+}

@@ -17,6 +17,7 @@ use url::Url;
 use crate::context::RunCtx;
 use crate::error::Error;
 use crate::inject;
+use crate::live::Live;
 use crate::report::{Meta, Report, Totals, secs};
 use crate::series::{self, Snapshot};
 use crate::user;
@@ -98,6 +99,11 @@ impl Engine {
     /// The address of the embedded server, when the target is `embedded`.
     pub fn embedded_url(&self) -> Option<&Url> {
         self.embedded.as_ref().map(|_| &self.ctx.bases[0])
+    }
+
+    /// A handle that reads the cumulative figures while the run goes on.
+    pub fn live(&self) -> Live {
+        Live::new(Arc::clone(&self.ctx))
     }
 
     /// A handle that stops the run.

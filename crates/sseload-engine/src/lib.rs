@@ -10,7 +10,9 @@
 //!   their steps as lightweight tasks, reads their streams as events arrive,
 //!   and sends a [`Snapshot`] each second; a [`Stopper`] ends it early.
 //!   Request-rate caps (`throttle`) hold requests back; names inside `group`
-//!   steps carry the group's path.
+//!   steps carry the group's path. [`Engine::live`] gives a [`Live`] handle
+//!   whose [`LiveSnapshot`] merges the cumulative figures on demand (for a
+//!   metrics endpoint).
 //! - The [`Report`] holds exact counts and merged HDR histograms per name,
 //!   per scenario and for the run, the errors table ([`ErrorKind`]), the
 //!   per-second time series ([`Point`]) and the assertion [`Outcome`]s; it
@@ -32,6 +34,7 @@ pub use crate::{
     assert::Outcome,
     engine::{Engine, Options, Stopper},
     error::Error,
+    live::{Buckets, Live, LiveName, LiveSnapshot},
     names::{Name, NameKind},
     record::{Counts, ErrorKind},
     report::{ErrorLine, Line, Meta, Report, SerializedHistogram, Stats},
@@ -47,6 +50,7 @@ mod engine;
 mod error;
 mod http;
 mod inject;
+mod live;
 mod names;
 mod record;
 mod render;
