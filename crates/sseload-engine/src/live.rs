@@ -6,9 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use hdrhistogram::serialization::Deserializer;
 use sseload_metrics::{Histogram, Metric};
 
 use crate::context::RunCtx;
@@ -94,34 +91,16 @@ fn metrics_of(histograms: &[Histogram], bounds: &[Duration]) -> Vec<Buckets> {
         .collect()
 }
 
-/// Counts `histogram` against `bounds`, reading its HDR buckets back from
-/// its portable form (the histogram type does not lend its buckets out).
+/// Counts `histogram` against `bounds`: the cumulative buckets, count and sum.
 pub(crate) fn buckets(metric: &'static str, histogram: &Histogram, bounds: &[Duration]) -> Buckets {
-    let hdr: Option<hdrhistogram::Histogram<u64>> = BASE64
-        .decode(histogram.to_base64())
-        .ok()
-        .and_then(|bytes| Deserializer::new().deserialize(&mut bytes.as_slice()).ok());
-    let Some(hdr) = hdr else {
-        return Buckets {
-            metric,
-            at_or_below: vec![0; bounds.len()],
-            count: 0,
-            sum: Duration::ZERO,
-        };
-    };
-    let at_or_below = bounds
-        .iter()
-        .map(|b| {
-            let micros = u64::try_from(b.as_micros()).unwrap_or(u64::MAX);
-            hdr.count_between(0, micros.min(hdr.high()))
-        })
-        .collect();
-    let sum_micros = hdr.mean() * hdr.len() as f64;
     Buckets {
         metric,
-        at_or_below,
-        count: hdr.len(),
-        sum: Duration::from_secs_f64(sum_micros / 1e6),
+        at_or_below: bounds
+            .iter()
+            .map(|b| histogram.count_at_or_below(*b))
+            .collect(),
+        count: histogram.count(),
+        sum: histogram.sum(),
     }
 }
 

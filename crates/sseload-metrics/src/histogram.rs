@@ -109,6 +109,21 @@ impl Histogram {
         Duration::from_micros(self.inner.value_at_quantile(q))
     }
 
+    /// How many recorded values are at or below `bound` (within the
+    /// histogram's precision): one cumulative bucket of an OpenMetrics histogram.
+    pub fn count_at_or_below(&self, bound: Duration) -> u64 {
+        let micros = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);
+        if micros < LOWEST_MICROS {
+            return 0;
+        }
+        self.inner.count_between(0, micros.min(max_micros()))
+    }
+
+    /// The sum of the recorded values (their mean times their count).
+    pub fn sum(&self) -> Duration {
+        Duration::from_secs_f64(self.inner.mean() * self.count() as f64 / 1e6)
+    }
+
     /// The statistics a report shows.
     pub fn summary(&self) -> Summary {
         if self.is_empty() {
@@ -265,6 +280,20 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a, both);
+    }
+
+    #[test]
+    fn cumulative_counts_and_sum_follow_the_recorded_values() {
+        let mut h = Histogram::new();
+        for n in [1, 2, 2, 40, 900] {
+            h.record(ms(n));
+        }
+        let counts = [0, 1, 5, 50, 1000].map(|n| h.count_at_or_below(ms(n)));
+        assert_eq!(counts, [0, 1, 3, 4, 5]);
+        assert_eq!(h.count_at_or_below(Duration::from_secs(7200)), 5);
+        let sum = h.sum().as_secs_f64();
+        assert!((sum - 0.945).abs() < 0.945e-3, "{sum}");
+        assert_eq!(Histogram::new().sum(), Duration::ZERO);
     }
 
     #[test]
