@@ -185,6 +185,29 @@ pub fn hold_for(duration: Duration) -> ThrottleStep {
     ThrottleStep(rl::Throttle::HoldFor(Dur(duration)))
 }
 
+/// The level count and timing methods both staircases share.
+macro_rules! staircase_parts {
+    () => {
+        /// How many levels.
+        pub fn times(mut self, times: i64) -> Self {
+            self.0.times = spanned(times);
+            self
+        }
+
+        /// How long each level lasts.
+        pub fn each_level_lasting(mut self, duration: Duration) -> Self {
+            self.0.each_level_lasting = Dur(duration);
+            self
+        }
+
+        /// A linear ramp of this long between levels.
+        pub fn separated_by_ramps_lasting(mut self, duration: Duration) -> Self {
+            self.0.separated_by_ramps_lasting = Some(Dur(duration));
+            self
+        }
+    };
+}
+
 /// Open: arrival-rate levels, each `increment` users per second above the
 /// last (Gatling's `incrementUsersPerSec`); set `times` and
 /// `each_level_lasting`.
@@ -203,23 +226,7 @@ pub fn increment_users_per_sec(increment: f64) -> IncrementRate {
 pub struct IncrementRate(rl::RateStaircase);
 
 impl IncrementRate {
-    /// How many levels.
-    pub fn times(mut self, times: i64) -> Self {
-        self.0.times = spanned(times);
-        self
-    }
-
-    /// How long each level lasts.
-    pub fn each_level_lasting(mut self, duration: Duration) -> Self {
-        self.0.each_level_lasting = Dur(duration);
-        self
-    }
-
-    /// A linear ramp of this long between levels.
-    pub fn separated_by_ramps_lasting(mut self, duration: Duration) -> Self {
-        self.0.separated_by_ramps_lasting = Some(Dur(duration));
-        self
-    }
+    staircase_parts!();
 
     /// The first level's rate.
     pub fn starting_from(mut self, rate: f64) -> Self {
@@ -251,23 +258,7 @@ pub fn increment_concurrent_users(increment: i64) -> IncrementUsers {
 pub struct IncrementUsers(rl::UsersStaircase);
 
 impl IncrementUsers {
-    /// How many levels.
-    pub fn times(mut self, times: i64) -> Self {
-        self.0.times = spanned(times);
-        self
-    }
-
-    /// How long each level lasts.
-    pub fn each_level_lasting(mut self, duration: Duration) -> Self {
-        self.0.each_level_lasting = Dur(duration);
-        self
-    }
-
-    /// A linear ramp of this long between levels.
-    pub fn separated_by_ramps_lasting(mut self, duration: Duration) -> Self {
-        self.0.separated_by_ramps_lasting = Some(Dur(duration));
-        self
-    }
+    staircase_parts!();
 
     /// The first level's number of users.
     pub fn starting_from(mut self, users: i64) -> Self {

@@ -10,6 +10,56 @@ use crate::raw::check::Sequence;
 use crate::raw::step::{self as rs, Step as Raw};
 use crate::yaml::{Checked, ScalarOr};
 
+/// The query, header and body methods an HTTP request and an SSE connect share.
+macro_rules! request_parts {
+    () => {
+        /// Adds a query parameter (the value is a template).
+        pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.0.query.insert(name.into(), text(value));
+            self
+        }
+
+        /// Adds a header (the value is a template).
+        pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.0.headers.insert(name.into(), text(value));
+            self
+        }
+
+        /// A text body (a template).
+        pub fn body(mut self, body: impl Into<String>) -> Self {
+            self.0.body = Some(spanned(ScalarOr::Scalar(body.into())));
+            self
+        }
+
+        /// A JSON body; its strings may hold `#{…}`.
+        pub fn json_body(mut self, json: serde_json::Value) -> Self {
+            self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+                json: Some(json),
+                ..rs::BodyMap::default()
+            })));
+            self
+        }
+
+        /// A body read from a file and sent as is (relative to the plan's base directory).
+        pub fn body_file(mut self, path: impl Into<String>) -> Self {
+            self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+                file: Some(path.into()),
+                ..rs::BodyMap::default()
+            })));
+            self
+        }
+
+        /// A body template read from a file once.
+        pub fn body_template(mut self, path: impl Into<String>) -> Self {
+            self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
+                template: Some(path.into()),
+                ..rs::BodyMap::default()
+            })));
+            self
+        }
+    };
+}
+
 /// One step.
 #[derive(Debug, Clone)]
 pub struct Step(pub(super) Raw);
@@ -53,50 +103,7 @@ impl Http {
         self
     }
 
-    /// Adds a query parameter (the value is a template).
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.0.query.insert(name.into(), text(value));
-        self
-    }
-
-    /// Adds a header (the value is a template).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.0.headers.insert(name.into(), text(value));
-        self
-    }
-
-    /// A text body (a template).
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Scalar(body.into())));
-        self
-    }
-
-    /// A JSON body; its strings may hold `#{…}`.
-    pub fn json_body(mut self, json: serde_json::Value) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
-            json: Some(json),
-            ..rs::BodyMap::default()
-        })));
-        self
-    }
-
-    /// A body read from a file and sent as is (relative to the plan's base directory).
-    pub fn body_file(mut self, path: impl Into<String>) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
-            file: Some(path.into()),
-            ..rs::BodyMap::default()
-        })));
-        self
-    }
-
-    /// A body template read from a file once.
-    pub fn body_template(mut self, path: impl Into<String>) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
-            template: Some(path.into()),
-            ..rs::BodyMap::default()
-        })));
-        self
-    }
+    request_parts!();
 
     /// Adds a check on the response.
     pub fn check(mut self, criterion: Criterion) -> Self {
@@ -238,50 +245,7 @@ fn sequence(
 pub struct SseConnect(rs::SseConnect);
 
 impl SseConnect {
-    /// Adds a query parameter (the value is a template).
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.0.query.insert(name.into(), text(value));
-        self
-    }
-
-    /// Adds a header (the value is a template).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.0.headers.insert(name.into(), text(value));
-        self
-    }
-
-    /// A text body (a template).
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Scalar(body.into())));
-        self
-    }
-
-    /// A JSON body; its strings may hold `#{…}`.
-    pub fn json_body(mut self, json: serde_json::Value) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
-            json: Some(json),
-            ..rs::BodyMap::default()
-        })));
-        self
-    }
-
-    /// A body read from a file and sent as is (relative to the plan's base directory).
-    pub fn body_file(mut self, path: impl Into<String>) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
-            file: Some(path.into()),
-            ..rs::BodyMap::default()
-        })));
-        self
-    }
-
-    /// A body template read from a file once.
-    pub fn body_template(mut self, path: impl Into<String>) -> Self {
-        self.0.body = Some(spanned(ScalarOr::Map(rs::BodyMap {
-            template: Some(path.into()),
-            ..rs::BodyMap::default()
-        })));
-        self
-    }
+    request_parts!();
 
     /// Adds a check sequence, armed when the stream opens.
     pub fn await_checks(
