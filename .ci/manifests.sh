@@ -609,7 +609,7 @@ def main():
         print(f"manifests: {validated} strict schema validations (Kubernetes {', '.join(SCHEMA_VERSIONS)}, from kubernetes-validate)")
     print(f"manifests: self-test: {caught} broken copies, each caught")
     if problems:
-        print(f"manifests: {len(problems)} problems")
+        print(f"manifests: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
         sys.exit(1)
 
 
