@@ -17,6 +17,11 @@
 //! - [`check`] runs the compiled criteria on an event or a response, with
 //!   Gatling's semantics, for the engine.
 //! - [`json_schema`] is the JSON Schema of the format, for editors.
+//! - [`Redactor`] masks secrets wherever text leaves a run: the values
+//!   [`Secrets::of_plan`] finds (credential headers, URL credentials, feeder
+//!   columns marked `secret`, the variables credentials read), and any
+//!   credential by its shape ([`redact_url`]); [`Plan::tls_insecure`] says
+//!   when certificates go unverified.
 //!
 //! ```
 //! let plan = sseload_scenario::from_str(r#"
@@ -48,11 +53,17 @@ pub use crate::{
     load::{from_path, from_str, from_str_in},
     plan::*,
     schema::json_schema,
+    secret::{
+        MASK, MIN_SECRET_LEN, Redactor, Secrets, is_credential_header, is_credential_param,
+        redact_url,
+    },
 };
 
 pub mod builder;
 pub mod check;
 pub mod expr;
+#[doc(hidden)]
+pub mod fuzzing;
 
 mod error;
 mod load;
@@ -60,4 +71,5 @@ mod plan;
 mod raw;
 mod resolve;
 mod schema;
+mod secret;
 mod yaml;

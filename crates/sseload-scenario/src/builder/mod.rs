@@ -362,6 +362,13 @@ impl Feeder {
         })
     }
 
+    /// Marks columns secret: their values are masked wherever text leaves
+    /// a run (errors, reports, results files).
+    pub fn secret(mut self, columns: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.0.secret.extend(columns.into_iter().map(text));
+        self
+    }
+
     fn strategy(mut self, strategy: raw::FeedStrategy) -> Self {
         self.0.strategy = Some(strategy);
         self

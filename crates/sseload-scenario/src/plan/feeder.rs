@@ -26,6 +26,9 @@ pub struct Feeder {
     pub records: Arc<[Vec<serde_json::Value>]>,
     /// How records are handed out.
     pub strategy: FeedStrategy,
+    /// The columns marked `secret`: their values are masked wherever text
+    /// leaves a run.
+    pub secret: Vec<VarId>,
 }
 
 /// How records are handed out.
@@ -119,6 +122,7 @@ mod tests {
             columns: vec![],
             records: Arc::from(records),
             strategy,
+            secret: vec![],
         }
     }
 

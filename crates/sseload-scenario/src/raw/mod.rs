@@ -107,6 +107,10 @@ pub(crate) struct Feeder {
     /// How records are handed out; `queue` by default.
     #[serde(default)]
     pub(crate) strategy: Option<FeedStrategy>,
+    /// Columns whose values are secret (tokens, passwords): masked as `***`
+    /// in every error message, report and results file.
+    #[serde(default)]
+    pub(crate) secret: Vec<Spanned<String>>,
 }
 
 /// How a feeder hands out records.

@@ -53,6 +53,7 @@ fn one(ctx: &mut Ctx<'_>, name: &str, feeder: &Spanned<raw::Feeder>) -> Option<F
         return ctx.error(feeder.at, format!("feeder `{name}` has no records"));
     }
     let columns = columns(&records);
+    let secret = secret(ctx, name, &f.secret, &columns)?;
     let ids = columns.iter().map(|c| ctx.vars.intern(c)).collect();
     let rows = records
         .iter()
@@ -68,7 +69,28 @@ fn one(ctx: &mut Ctx<'_>, name: &str, feeder: &Spanned<raw::Feeder>) -> Option<F
         columns: ids,
         records: Arc::from(rows),
         strategy: strategy(f.strategy),
+        secret,
     })
+}
+
+/// The columns marked `secret`, each of which must be a column of the feeder.
+fn secret(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    marked: &[Spanned<String>],
+    columns: &[String],
+) -> Option<Vec<crate::expr::VarId>> {
+    let mut ok = true;
+    for column in marked.iter().filter(|c| !columns.contains(&c.value)) {
+        let hint = format!("its columns are: {}", columns.join(", "));
+        let message = format!(
+            "feeder `{name}` marks `{}` secret, but it has no such column",
+            column.value
+        );
+        ctx.error_hint::<()>(column.at, message, hint);
+        ok = false;
+    }
+    ok.then(|| marked.iter().map(|c| ctx.vars.intern(&c.value)).collect())
 }
 
 fn strategy(strategy: Option<raw::FeedStrategy>) -> FeedStrategy {

@@ -8,6 +8,7 @@
 //! - `errors`: each kind of invalid input, with its exact message, position and hint.
 //! - `robustness`: broken variants of the examples never panic.
 //! - `schema`: the committed JSON Schema is up to date (`UPDATE_SCHEMA=1` rewrites it).
+//! - `secrets`: what a plan marks or implies secret, and how the redactor masks it.
 //! - `vars`: variables declared under `vars:` with defaults, in YAML and the builder.
 
 mod checks;
@@ -16,5 +17,6 @@ mod errors;
 mod examples;
 mod robustness;
 mod schema;
+mod secrets;
 mod support;
 mod vars;
