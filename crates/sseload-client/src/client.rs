@@ -65,6 +65,21 @@ pub enum HttpVersion {
     Http2PriorKnowledge,
 }
 
+/// Which implementation speaks HTTP/1.1 (HTTP/2 is always hyper's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Http1Engine {
+    /// The client's own response path, made for event streams: no task per
+    /// connection, no write buffer kept, a read buffer only while the
+    /// response head is read. Errors in the response carry an
+    /// [`Http1Error`](crate::Http1Error) as their source.
+    #[default]
+    Builtin,
+    /// hyper's HTTP/1.1 client connection (a driver task, read and write
+    /// buffers of at least 8 KiB per connection).
+    Hyper,
+}
+
 /// The back-off applied to repeated failures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Backoff {
@@ -87,6 +102,7 @@ pub struct Builder {
     accept_invalid_certs: bool,
     limits: Limits,
     h2_stream_window: u32,
+    http1: Http1Engine,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +129,7 @@ impl Default for Builder {
             accept_invalid_certs: false,
             limits: Limits::default(),
             h2_stream_window: 256 * 1024,
+            http1: Http1Engine::default(),
         }
     }
 }
@@ -227,6 +244,13 @@ impl Builder {
         self
     }
 
+    /// Which implementation speaks HTTP/1.1 (default [`Http1Engine::Builtin`]).
+    #[must_use]
+    pub fn http1_engine(mut self, engine: Http1Engine) -> Self {
+        self.http1 = engine;
+        self
+    }
+
     /// Builds the client, reading the extra CA files.
     ///
     /// # Errors
@@ -246,6 +270,7 @@ impl Builder {
                 http: self.http,
                 limits: self.limits,
                 h2_stream_window: self.h2_stream_window,
+                http1: self.http1,
                 tls,
             }),
         })
@@ -289,6 +314,7 @@ pub(crate) struct Inner {
     pub(crate) http: HttpVersion,
     pub(crate) limits: Limits,
     pub(crate) h2_stream_window: u32,
+    pub(crate) http1: Http1Engine,
     pub(crate) tls: Arc<rustls::ClientConfig>,
 }
 

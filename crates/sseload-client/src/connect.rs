@@ -1,5 +1,6 @@
-//! One connection: TCP (with `TCP_NODELAY`), optional TLS, then an HTTP/1.1
-//! or HTTP/2 handshake whose driver runs as one spawned task.
+//! One connection: TCP (with `TCP_NODELAY`), optional TLS, then either the
+//! bare transport for the client's own HTTP/1.1 path, or a hyper HTTP/1.1 or
+//! HTTP/2 handshake whose driver runs as one spawned task.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -18,7 +19,7 @@ use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use url::{Host, Url};
 
-use crate::client::{HttpVersion, Inner};
+use crate::client::{Http1Engine, HttpVersion, Inner};
 use crate::error::Error;
 use crate::request::authority;
 
@@ -26,6 +27,8 @@ use crate::request::authority;
 pub(crate) enum Sender {
     Http1(http1::SendRequest<Full<Bytes>>),
     Http2(http2::SendRequest<Full<Bytes>>),
+    /// HTTP/1.1 on the client's own path: the transport itself.
+    Builtin(Transport),
 }
 
 /// An established connection, ready for one request.
@@ -47,6 +50,15 @@ pub(crate) async fn connect(inner: &Inner, url: &Url) -> Result<Connection, Erro
             })??,
     };
     let connected = Instant::now();
+    let (transport, h2) = io;
+    if !h2 && inner.http1 == Http1Engine::Builtin {
+        return Ok(Connection {
+            sender: Sender::Builtin(transport),
+            connected,
+            clock: WriteClock::default(),
+        });
+    }
+    let io = Io::new(transport, h2);
     let clock = io.clock.clone();
     let sender = handshake(inner, io).await.map_err(|err| Error::Http {
         authority: authority(url),
@@ -59,15 +71,15 @@ pub(crate) async fn connect(inner: &Inner, url: &Url) -> Result<Connection, Erro
     })
 }
 
-/// TCP, then TLS for `https`.
-async fn transport(inner: &Inner, url: &Url) -> Result<Io, Error> {
+/// TCP, then TLS for `https`; whether HTTP/2 is to be spoken.
+async fn transport(inner: &Inner, url: &Url) -> Result<(Transport, bool), Error> {
     let tcp = tcp(url).await.map_err(|source| Error::Connect {
         authority: authority(url),
         source,
     })?;
     if url.scheme() != "https" {
         let h2 = inner.http == HttpVersion::Http2PriorKnowledge;
-        return Ok(Io::new(Transport::Plain(tcp), h2));
+        return Ok((Transport::Plain(tcp), h2));
     }
     let tls_error = |source| Error::Tls {
         authority: authority(url),
@@ -77,7 +89,7 @@ async fn transport(inner: &Inner, url: &Url) -> Result<Io, Error> {
     let connector = tokio_rustls::TlsConnector::from(Arc::clone(&inner.tls));
     let tls = connector.connect(name, tcp).await.map_err(tls_error)?;
     let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-    Ok(Io::new(Transport::Tls(Box::new(tls)), h2))
+    Ok((Transport::Tls(Box::new(tls)), h2))
 }
 
 /// Connects TCP to the URL's host and configures the socket.
@@ -266,7 +278,9 @@ impl FrameScanner {
     }
 }
 
-enum Transport {
+/// The byte stream of a connection: plain TCP or TLS over it.
+#[derive(Debug)]
+pub(crate) enum Transport {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
 }
@@ -277,6 +291,64 @@ impl Transport {
         match self {
             Self::Plain(_) => false,
             Self::Tls(tls) => tls.get_ref().1.wants_write(),
+        }
+    }
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Self::Plain(tcp) => tcp.is_write_vectored(),
+            Self::Tls(tls) => tls.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
         }
     }
 }
@@ -331,10 +403,7 @@ impl AsyncRead for Io {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().transport {
-            Transport::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
-        }
+        Pin::new(&mut self.get_mut().transport).poll_read(cx, buf)
     }
 }
 
@@ -345,10 +414,7 @@ impl AsyncWrite for Io {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let poll = match &mut this.transport {
-            Transport::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
-        };
+        let poll = Pin::new(&mut this.transport).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = poll {
             this.wrote(&buf[..n]);
         }
@@ -361,10 +427,7 @@ impl AsyncWrite for Io {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let poll = match &mut this.transport {
-            Transport::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
-            Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_write_vectored(cx, bufs),
-        };
+        let poll = Pin::new(&mut this.transport).poll_write_vectored(cx, bufs);
         if let Poll::Ready(Ok(mut n)) = poll {
             for buf in bufs {
                 let part = n.min(buf.len());
@@ -379,18 +442,12 @@ impl AsyncWrite for Io {
     }
 
     fn is_write_vectored(&self) -> bool {
-        match &self.transport {
-            Transport::Plain(tcp) => tcp.is_write_vectored(),
-            Transport::Tls(tls) => tls.is_write_vectored(),
-        }
+        self.transport.is_write_vectored()
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let poll = match &mut this.transport {
-            Transport::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
-        };
+        let poll = Pin::new(&mut this.transport).poll_flush(cx);
         if matches!(poll, Poll::Ready(Ok(()))) {
             this.settle();
         }
@@ -398,10 +455,7 @@ impl AsyncWrite for Io {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().transport {
-            Transport::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Transport::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
-        }
+        Pin::new(&mut self.get_mut().transport).poll_shutdown(cx)
     }
 }
 

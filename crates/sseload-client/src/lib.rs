@@ -38,8 +38,9 @@
 //! ```
 
 pub use crate::{
-    client::{Builder, Client, DEFAULT_RETRY, HttpVersion, Policy, Reconnect},
+    client::{Builder, Client, DEFAULT_RETRY, Http1Engine, HttpVersion, Policy, Reconnect},
     error::{BoxError, Error},
+    h1::Http1Error,
     request::Request,
     stream::{Closed, EventStream, Item, Opened, Reconnecting, Timing},
 };
@@ -49,6 +50,7 @@ mod backoff;
 mod client;
 mod connect;
 mod error;
+mod h1;
 mod open;
 mod request;
 mod stream;

@@ -11,15 +11,55 @@ use tokio::time::Instant;
 
 use crate::backoff;
 use crate::client::{Client, Policy};
-use crate::connect::{self, Connection, Sender};
-use crate::error::Error;
+use crate::connect::{self, Connection, Sender, Transport};
+use crate::error::{BoxError, Error};
+use crate::h1::{self, BodyReader, Framing};
 use crate::request::Request;
 use crate::stream::{Opened, Timing};
 
+/// An open event-stream body, on either HTTP/1.1 path or HTTP/2.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// hyper's body (HTTP/2, or HTTP/1.1 with [`Http1Engine::Hyper`](crate::Http1Engine::Hyper)).
+    Hyper(Incoming),
+    /// The client's own HTTP/1.1 body reader.
+    Builtin(BodyReader<Transport>),
+}
+
+/// A response head and what carries its body.
+struct Response {
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    body: RawBody,
+}
+
+enum RawBody {
+    Hyper(Incoming),
+    /// The connection, and the body bytes read along with the head.
+    Builtin {
+        io: Transport,
+        read: Vec<u8>,
+    },
+}
+
+impl From<hyper::Response<Incoming>> for Response {
+    fn from(response: hyper::Response<Incoming>) -> Self {
+        let (parts, body) = response.into_parts();
+        Self {
+            status: parts.status,
+            version: parts.version,
+            headers: parts.headers,
+            body: RawBody::Hyper(body),
+        }
+    }
+}
+
 /// How an attempt ended.
 pub(crate) enum Attempt {
-    /// 200 with `text/event-stream`: the body is the stream.
-    Opened(Box<Opened>, Incoming),
+    /// 200 with `text/event-stream`: the body is the stream, and these body
+    /// bytes (already unframed) arrived with the head.
+    Opened(Box<Opened>, Body, Vec<u8>),
     /// 204: stop for good.
     NoContent,
     /// A network error or a retryable status: reconnect after a delay.
@@ -50,10 +90,10 @@ pub(crate) async fn attempt(
             Ok(done) => done,
             Err(err) => return (request, Attempt::Retry(err, None)),
         };
-        let outcome = match verdict(client.inner.policy, response.status(), response.headers()) {
+        let outcome = match verdict(client.inner.policy, response.status, &response.headers) {
             Verdict::Redirect(location) if redirects < client.inner.max_redirects => {
                 redirects += 1;
-                match request.redirect(response.status(), &location) {
+                match request.redirect(response.status, &location) {
                     Ok(()) => continue,
                     Err(err) => Attempt::Fatal(err),
                 }
@@ -64,10 +104,8 @@ pub(crate) async fn attempt(
             }),
             Verdict::Open => opened(&request, timing, response),
             Verdict::NoContent => Attempt::NoContent,
-            Verdict::Retry(after) => {
-                Attempt::Retry(status_error(&request, response.status()), after)
-            }
-            Verdict::Fatal => Attempt::Fatal(status_error(&request, response.status())),
+            Verdict::Retry(after) => Attempt::Retry(status_error(&request, response.status), after),
+            Verdict::Fatal => Attempt::Fatal(status_error(&request, response.status)),
         };
         return (request, outcome);
     }
@@ -99,8 +137,8 @@ fn status_error(request: &Request, status: StatusCode) -> Error {
 }
 
 /// A 200: the content type decides.
-fn opened(request: &Request, timing: Timing, response: hyper::Response<Incoming>) -> Attempt {
-    let content_type = response.headers().get(header::CONTENT_TYPE);
+fn opened(request: &Request, timing: Timing, response: Response) -> Attempt {
+    let content_type = response.headers.get(header::CONTENT_TYPE);
     if !content_type.is_some_and(is_event_stream) {
         let content_type = content_type.map(HeaderValue::as_bytes).unwrap_or_default();
         return Attempt::Fatal(Error::ContentType {
@@ -108,15 +146,36 @@ fn opened(request: &Request, timing: Timing, response: hyper::Response<Incoming>
             content_type: String::from_utf8_lossy(content_type).into_owned(),
         });
     }
-    let (parts, body) = response.into_parts();
+    let (body, first, headers) = match response.body {
+        RawBody::Hyper(body) => (
+            Body::Hyper(body),
+            Vec::new(),
+            owned_headers(&response.headers),
+        ),
+        RawBody::Builtin { io, read } => {
+            let opened = Framing::of(&response.headers)
+                .and_then(|framing| BodyReader::open(io, framing, read));
+            match opened {
+                Ok((reader, first)) => (Body::Builtin(reader), first, response.headers),
+                Err(err) => return Attempt::Retry(http_error(request, err.into()), None),
+            }
+        }
+    };
     let opened = Opened {
-        status: parts.status,
-        version: parts.version,
-        headers: owned_headers(&parts.headers),
+        status: response.status,
+        version: response.version,
+        headers,
         url: request.url.clone(),
         timing,
     };
-    Attempt::Opened(Box::new(opened), body)
+    Attempt::Opened(Box::new(opened), body, first)
+}
+
+fn http_error(request: &Request, source: BoxError) -> Error {
+    Error::Http {
+        authority: request.authority(),
+        source,
+    }
 }
 
 /// The response headers, copied out of the connection's read buffer.
@@ -153,61 +212,76 @@ async fn exchange(
     client: &Client,
     request: &Request,
     last_id: Option<&HeaderValue>,
-) -> Result<(Timing, hyper::Response<Incoming>), Error> {
+) -> Result<(Timing, Response), Error> {
     let connect_started = Instant::now();
     let Connection {
         sender,
         connected,
         clock,
     } = connect::connect(&client.inner, &request.url).await?;
-    let http_request = build(request, last_id, matches!(sender, Sender::Http2(_)));
     let sent_at = Instant::now();
-    let response = match client.inner.idle_timeout {
-        None => send(sender, http_request).await,
-        Some(after) => tokio::time::timeout(after, send(sender, http_request))
-            .await
-            .map_err(|_| Error::IdleTimeout {
-                authority: request.authority(),
-                after,
-            })?,
+    let sending = send(sender, request, last_id);
+    let sent = match client.inner.idle_timeout {
+        None => sending.await,
+        Some(after) => {
+            tokio::time::timeout(after, sending)
+                .await
+                .map_err(|_| Error::IdleTimeout {
+                    authority: request.authority(),
+                    after,
+                })?
+        }
     };
     let headers_received = Instant::now();
-    let response = response.map_err(|err| Error::Http {
-        authority: request.authority(),
-        source: Box::new(err),
-    })?;
+    let (response, written) = sent.map_err(|source| http_error(request, source))?;
     let timing = Timing {
         connect_started,
         connected,
-        request_written: clock.written().unwrap_or(sent_at),
+        request_written: written.or_else(|| clock.written()).unwrap_or(sent_at),
         headers_received,
     };
     Ok((timing, response))
 }
 
+/// Sends the request and reads the response head; the builtin path also
+/// says when the request was written.
 async fn send(
     sender: Sender,
-    request: hyper::Request<Full<bytes::Bytes>>,
-) -> hyper::Result<hyper::Response<Incoming>> {
+    request: &Request,
+    last_id: Option<&HeaderValue>,
+) -> Result<(Response, Option<Instant>), BoxError> {
     match sender {
+        Sender::Builtin(mut io) => {
+            let (target, headers) = parts(request, last_id, false);
+            let bytes = h1::encode(&request.method, &target, &headers, &request.body);
+            let written = h1::write_request(&mut io, &bytes).await?;
+            drop(bytes);
+            let (head, read) = h1::read_head(&mut io).await?;
+            let response = Response {
+                status: head.status,
+                version: head.version,
+                headers: head.headers,
+                body: RawBody::Builtin { io, read },
+            };
+            Ok((response, Some(written)))
+        }
         Sender::Http1(mut sender) => {
             sender.ready().await?;
-            sender.send_request(request).await
+            let response = sender.send_request(build(request, last_id, false)).await?;
+            Ok((response.into(), None))
         }
         Sender::Http2(mut sender) => {
             sender.ready().await?;
-            sender.send_request(request).await
+            let response = sender.send_request(build(request, last_id, true)).await?;
+            Ok((response.into(), None))
         }
     }
 }
 
-/// The HTTP request for one attempt: origin-form with `host` for HTTP/1.1,
-/// the absolute URL for HTTP/2 (which carries it in pseudo-headers).
-fn build(
-    request: &Request,
-    last_id: Option<&HeaderValue>,
-    h2: bool,
-) -> hyper::Request<Full<bytes::Bytes>> {
+/// The request target and header fields for one attempt: origin-form with
+/// `host` for HTTP/1.1, the absolute URL for HTTP/2 (which carries it in
+/// pseudo-headers).
+fn parts(request: &Request, last_id: Option<&HeaderValue>, h2: bool) -> (String, HeaderMap) {
     let url = &request.url;
     let mut headers = HeaderMap::with_capacity(request.headers.len() + 4);
     let uri = if h2 {
@@ -235,6 +309,16 @@ fn build(
     if let Some(id) = last_id {
         headers.insert("last-event-id", id.clone());
     }
+    (uri, headers)
+}
+
+/// The hyper request for one attempt.
+fn build(
+    request: &Request,
+    last_id: Option<&HeaderValue>,
+    h2: bool,
+) -> hyper::Request<Full<bytes::Bytes>> {
+    let (uri, headers) = parts(request, last_id, h2);
     let mut http_request = hyper::Request::new(Full::new(request.body.clone()));
     *http_request.method_mut() = request.method.clone();
     *http_request.version_mut() = if h2 {

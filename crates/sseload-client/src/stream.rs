@@ -8,15 +8,14 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, StatusCode, Version};
 use http_body::Body as _;
-use hyper::body::Incoming;
 use sseload_proto::{Event, Parser};
 use tokio::time::{Instant, Sleep};
 use url::Url;
 
 use crate::backoff;
 use crate::client::Client;
-use crate::error::Error;
-use crate::open::{self, Attempt};
+use crate::error::{BoxError, Error};
+use crate::open::{self, Attempt, Body};
 use crate::request::Request;
 
 /// The timing points of one successful connection attempt.
@@ -111,7 +110,7 @@ type Connecting = Pin<Box<dyn Future<Output = (Request, Attempt)> + Send>>;
 
 enum State {
     Connecting(Connecting),
-    Streaming(Incoming),
+    Streaming(Body),
     Waiting,
     Done,
 }
@@ -119,8 +118,10 @@ enum State {
 /// One reconnecting event stream: a [`futures_core::Stream`] of [`Item`]s.
 ///
 /// It owns no task or timer of its own beyond one reusable [`Sleep`] (for the
-/// reconnection delay and the idle timeout); the connection is driven by the
-/// task hyper needs. Dropping it closes the connection.
+/// reconnection delay and the idle timeout). On the builtin HTTP/1.1 path
+/// the stream reads its connection itself when polled; on hyper's paths the
+/// connection is driven by the task hyper needs. Dropping it closes the
+/// connection.
 pub struct EventStream {
     client: Client,
     /// The request; `None` while an attempt owns it.
@@ -210,7 +211,7 @@ impl EventStream {
 
     fn on_attempt(&mut self, outcome: Attempt) {
         match outcome {
-            Attempt::Opened(opened, body) => {
+            Attempt::Opened(opened, body, first) => {
                 self.attempt = 0;
                 self.last_data = opened.timing.headers_received;
                 if let Some(idle) = self.client.inner.idle_timeout {
@@ -218,6 +219,9 @@ impl EventStream {
                 }
                 self.state = State::Streaming(body);
                 self.queue.push_back(Item::Opened(opened));
+                if !first.is_empty() {
+                    self.on_chunk(&first);
+                }
             }
             Attempt::NoContent => self.finish(Item::Closed(Closed::NoContent)),
             Attempt::Retry(cause, retry_after) => self.reconnect(cause, retry_after),
@@ -229,33 +233,37 @@ impl EventStream {
         let State::Streaming(body) = &mut self.state else {
             return Poll::Ready(());
         };
-        match Pin::new(body).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    self.on_chunk(&data);
-                }
+        let polled = match body {
+            Body::Hyper(body) => poll_hyper(body, cx, &mut self.parser, &mut self.queue),
+            Body::Builtin(reader) => {
+                let (parser, queue) = (&mut self.parser, &mut self.queue);
+                reader
+                    .poll_data(cx, |chunk| feed(parser, queue, chunk))
+                    .map_err(BoxError::from)
             }
-            Poll::Ready(Some(Err(err))) => self.lose(self.http_error(err)),
-            Poll::Ready(None) => self.lose(Error::Ended),
+        };
+        match polled {
+            Poll::Ready(Ok(Some(fed))) => self.after_chunk(fed),
+            Poll::Ready(Ok(None)) => self.lose(Error::Ended),
+            Poll::Ready(Err(err)) => self.lose(self.http_error(err)),
             Poll::Pending => return self.poll_idle(cx),
         }
         Poll::Ready(())
     }
 
-    /// Parses one body chunk: the clock is read once and stamps every item in
-    /// it; the chunk's bytes are copied out, never kept (they pin hyper's buffer).
-    fn on_chunk(&mut self, chunk: &[u8]) {
-        let at = Instant::now();
-        self.last_data = at;
-        let queue = &mut self.queue;
-        let fed = self.parser.feed(chunk, |item| match item {
-            sseload_proto::Item::Event(event) => queue.push_back(Item::Event { event, at }),
-            sseload_proto::Item::Comment(text) => queue.push_back(Item::Comment { text, at }),
-            _ => {}
-        });
-        if let Err(err) = fed {
-            self.lose(Error::Parse(err));
+    /// After a chunk: any bytes move the idle deadline; a parse error loses the stream.
+    fn after_chunk(&mut self, fed: Option<Fed>) {
+        match fed {
+            Some(Ok(at)) => self.last_data = at,
+            Some(Err(err)) => self.lose(Error::Parse(err)),
+            None => {}
         }
+    }
+
+    /// Parses body bytes that arrived with the response head.
+    fn on_chunk(&mut self, chunk: &[u8]) {
+        let fed = feed(&mut self.parser, &mut self.queue, chunk);
+        self.after_chunk(Some(fed));
     }
 
     /// The idle timer fires at most once per idle period: data arriving
@@ -282,14 +290,14 @@ impl EventStream {
         Poll::Ready(())
     }
 
-    fn http_error(&self, err: hyper::Error) -> Error {
+    fn http_error(&self, source: BoxError) -> Error {
         Error::Http {
             authority: self
                 .request
                 .as_ref()
                 .map(Request::authority)
                 .unwrap_or_default(),
-            source: Box::new(err),
+            source,
         }
     }
 
@@ -342,6 +350,40 @@ impl EventStream {
             None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
         }
     }
+}
+
+/// What feeding one chunk gave: the instant it was read, or the parser's error.
+type Fed = Result<Instant, sseload_proto::ParseError>;
+
+/// Polls hyper's body for one frame: `Some(None)` for a frame without data.
+fn poll_hyper(
+    body: &mut hyper::body::Incoming,
+    cx: &mut Context<'_>,
+    parser: &mut Parser,
+    queue: &mut VecDeque<Item>,
+) -> Poll<Result<Option<Option<Fed>>, BoxError>> {
+    match std::task::ready!(Pin::new(body).poll_frame(cx)) {
+        Some(Ok(frame)) => Poll::Ready(Ok(Some(
+            frame
+                .into_data()
+                .ok()
+                .map(|data| feed(parser, queue, &data)),
+        ))),
+        Some(Err(err)) => Poll::Ready(Err(err.into())),
+        None => Poll::Ready(Ok(None)),
+    }
+}
+
+/// Parses one body chunk: the clock is read once and stamps every item in
+/// it; the chunk's bytes are copied out, never kept (they pin the read buffer).
+fn feed(parser: &mut Parser, queue: &mut VecDeque<Item>, chunk: &[u8]) -> Fed {
+    let at = Instant::now();
+    parser.feed(chunk, |item| match item {
+        sseload_proto::Item::Event(event) => queue.push_back(Item::Event { event, at }),
+        sseload_proto::Item::Comment(text) => queue.push_back(Item::Comment { text, at }),
+        _ => {}
+    })?;
+    Ok(at)
 }
 
 impl futures_core::Stream for EventStream {
