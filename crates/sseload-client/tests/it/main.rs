@@ -7,6 +7,8 @@
 /// Shared helpers: the client under test, expected request bytes, item waiting.
 mod support;
 
+/// The builtin HTTP/1.1 path: framing split across reads, long lines, typed errors.
+mod builtin;
 /// Opening a stream: exact request bytes, events, comments, timing points.
 mod open;
 /// Reconnects: drops mid-event, `retry`, Last-Event-ID, back-off, attempts.

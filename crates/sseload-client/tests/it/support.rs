@@ -1,12 +1,19 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use sseload_client::{Builder, Client, EventStream, Item, Reconnecting};
+use sseload_client::{Builder, Client, EventStream, Http1Engine, Item, Reconnecting};
 
 /// A client for the tests: no connect timeout (paused time must not fire
 /// one) and no jitter, so every delay is exact.
+///
+/// `SSELOAD_TEST_HTTP1=hyper` runs every test on hyper's HTTP/1.1 engine
+/// instead of the default one.
 pub(crate) fn builder() -> Builder {
-    Client::builder().connect_timeout(None).jitter(0.0)
+    let builder = Client::builder().connect_timeout(None).jitter(0.0);
+    match std::env::var("SSELOAD_TEST_HTTP1").as_deref() {
+        Ok("hyper") => builder.http1_engine(Http1Engine::Hyper),
+        _ => builder,
+    }
 }
 
 pub(crate) fn client() -> Client {
