@@ -187,7 +187,7 @@ async fn merging_is_associative_and_commutative_and_refuses_what_does_not_fit() 
     assert_eq!(merge(&[ab.clone(), c.clone()]).unwrap(), all);
     assert_eq!(merge(&[a.clone(), cb]).unwrap(), all);
     assert_eq!(merge(&[c.clone(), ba]).unwrap(), all);
-    assert_eq!(merge(&[c.clone(), a.clone(), b.clone()]).unwrap(), all);
+    assert_eq!(merge(&[c.clone(), a.clone(), b]).unwrap(), all);
     let json = serde_json::to_string(&all).unwrap();
     let back: Report = serde_json::from_str(&json).expect("a merged file reads back");
     // Derived figures are computed again from exact data (counts,
@@ -197,7 +197,7 @@ async fn merging_is_associative_and_commutative_and_refuses_what_does_not_fit() 
     assert_eq!(again.stats.len(), all.stats.len());
 
     assert_eq!(merge(&[]).unwrap_err(), MergeError::Empty);
-    let twice = merge(&[a.clone(), ab.clone()]).unwrap_err();
+    let twice = merge(&[a.clone(), ab]).unwrap_err();
     assert_eq!(
         twice.to_string(),
         "shard 1/3 is in both 0.json and ab.json; each shard must be merged once"
