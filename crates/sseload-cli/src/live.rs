@@ -28,7 +28,7 @@ pub(crate) struct Frame {
     pub(crate) ok: u64,
     pub(crate) ko: u64,
     /// Metric name, p50, p99 and max in milliseconds, over the last second.
-    pub(crate) latencies: Vec<(&'static str, f64, f64, f64)>,
+    pub(crate) latencies: Vec<(String, f64, f64, f64)>,
 }
 
 impl From<&Snapshot> for Frame {
@@ -48,7 +48,7 @@ impl From<&Snapshot> for Frame {
             latencies: p
                 .latencies
                 .iter()
-                .map(|l| (l.metric, l.p50_ms, l.p99_ms, l.max_ms))
+                .map(|l| (l.metric.clone(), l.p50_ms, l.p99_ms, l.max_ms))
                 .collect(),
         }
     }
@@ -171,7 +171,9 @@ mod tests {
             errors: 2,
             ok: 40,
             ko: 1,
-            latencies,
+            latencies: (latencies.into_iter())
+                .map(|(m, a, b, c)| (m.to_owned(), a, b, c))
+                .collect(),
         }
     }
 

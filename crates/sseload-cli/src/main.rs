@@ -8,10 +8,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod distribute;
 mod listen;
 mod live;
+mod merge;
 mod openmetrics;
 mod report;
+mod results_file;
 mod run;
 mod serve;
 mod validate;
@@ -28,6 +31,8 @@ struct Cli {
 enum Command {
     /// Print the events of one SSE stream as they arrive: curl for SSE.
     Listen(listen::Args),
+    /// Merge the results files of a run's shards into the results of the whole run.
+    Merge(merge::Args),
     /// Turn a results file into HTML, CSV, JUnit XML, Markdown or JSON reports.
     Report(report::Args),
     /// Run a scenario: virtual users, live view, summary, CI gates.
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Listen(args) => listen::run(args).await,
+            Command::Merge(args) => merge::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Run(args) => run::run(args).await,
             Command::Serve(args) => serve::run(args).await,

@@ -49,6 +49,16 @@ impl Outputs {
             && self.summary_md.is_none()
     }
 
+    /// Writes every output file asked for from an engine report.
+    pub(crate) fn write_report(&self, report: &sseload_engine::Report) -> anyhow::Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let json = serde_json::to_string(report).context("cannot encode the results")?;
+        let results = Results::from_json(&json).context("cannot read back the results")?;
+        self.write(&results)
+    }
+
     /// Writes every output file asked for.
     pub(crate) fn write(&self, results: &Results) -> anyhow::Result<()> {
         if let Some(path) = &self.html {

@@ -5,16 +5,21 @@
 //! `--html`, `--csv`, `--junit` and `--summary-md` write the same reports
 //! as `sseload report` does from a results file. `--metrics-addr` serves
 //! live OpenMetrics text during the run ([`crate::openmetrics`]).
+//! `--shard`/`--start-at` run one part of a distributed run
+//! ([`crate::distribute`]); `--results` is written atomically, also
+//! periodically with `--results-every`, and SIGINT or SIGTERM stop the run
+//! and still write what was measured ([`crate::results_file`]).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use sseload_engine::{Engine, Line, Options, Report, Snapshot, Stats};
 use tokio::sync::mpsc;
 
 use crate::ExitStatus;
+use crate::distribute::{ProcessEnv, ShardArgs};
 use crate::live::{Frame, LiveView};
 
 /// Options of `sseload run`.
@@ -36,9 +41,15 @@ pub(crate) struct Args {
     /// Multiply every user count and arrival rate by this (a count never drops below one).
     #[arg(long, default_value_t = 1.0)]
     users_scale: f64,
-    /// Write the results (JSON) to this file.
+    /// Write the results (JSON) to this file (atomically: a reader never sees half of it).
     #[arg(long, value_name = "FILE")]
     results: Option<PathBuf>,
+    /// Also rewrite the results file this often during the run (`10s`), so
+    /// that a killed process loses at most one interval.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "results")]
+    results_every: Option<Duration>,
+    #[command(flatten)]
+    distribute: ShardArgs,
     #[command(flatten)]
     outputs: crate::report::Outputs,
     /// Serve live metrics (OpenMetrics text) at `http://ADDR/metrics` during the run.
@@ -100,7 +111,11 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         duration: args.duration,
         users_scale: args.users_scale,
         initial,
+        shard: args.distribute.shard(&ProcessEnv)?,
+        start_at: args.distribute.start_at(SystemTime::now())?,
+        fingerprint: Some(fingerprint(file, &args)?),
     };
+    let shard = options.shard;
     let listener = match &args.metrics_addr {
         Some(addr) => Some(crate::openmetrics::bind(addr).await?),
         None => None,
@@ -109,27 +124,38 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         .await
         .context("the run could not start")?;
     let metrics = listener.map(|l| endpoint(l, &engine)).transpose()?;
-    let stopper = engine.stopper();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stopper.stop();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupt_now();
-            }
-        }
-    });
+    stop_on_signals(engine.stopper())?;
+    let snapshots = match (&args.results, args.results_every) {
+        (Some(path), Some(every)) => Some(crate::results_file::snapshots(
+            engine.live(),
+            path.clone(),
+            every,
+        )),
+        _ => None,
+    };
     let (tx, rx) = mpsc::channel(8);
     let live = tokio::spawn(live(rx, args.quiet));
     if let (false, Some(url)) = (args.quiet, engine.embedded_url()) {
         writeln!(std::io::stdout().lock(), "embedded server on {url}")?;
     }
+    if !shard.is_whole() {
+        writeln!(std::io::stderr().lock(), "running shard {shard}")?;
+    }
     let report = engine.run(Some(tx)).await;
     let _ = live.await;
+    if let Some(snapshots) = snapshots {
+        // Wait for a snapshot being written to finish, so it cannot land
+        // after the final results.
+        snapshots.abort();
+        let _ = snapshots.await;
+    }
+    save(&args, &report)?;
+    say_if_late(&report)?;
     write_summary(&mut std::io::stdout().lock(), &report)?;
     if let Some(metrics) = metrics {
         metrics.abort();
     }
-    save(&args, &report)?;
+    args.outputs.write_report(&report)?;
     Ok(if report.assertions.iter().all(|a| a.passed) {
         ExitStatus::Success
     } else {
@@ -147,22 +173,60 @@ fn endpoint(
     Ok(crate::openmetrics::serve(listener, engine.live()))
 }
 
-/// Writes the results file first, then the report files, so a report that
-/// cannot be written never costs what was measured.
+/// Writes the results file first (before anything else can fail), so a
+/// summary or report that cannot be written never costs what was measured.
 fn save(args: &Args, report: &Report) -> anyhow::Result<()> {
-    if let Some(path) = &args.results {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        serde_json::to_writer_pretty(std::io::BufWriter::new(file), report)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    match &args.results {
+        Some(path) => crate::results_file::write_atomic(path, report),
+        None => Ok(()),
     }
-    if args.outputs.is_empty() {
-        return Ok(());
+}
+
+/// Identifies the scenario file's bytes and every option that shapes the
+/// load, so that only shards of the same run merge.
+fn fingerprint(file: &std::path::Path, args: &Args) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut sets: Vec<&str> = args.set.iter().map(String::as_str).collect();
+    sets.sort_unstable();
+    let sets = sets.join("\n");
+    let scale = args.users_scale.to_bits().to_le_bytes();
+    let duration = format!("{:?}", args.duration);
+    let parts = [&bytes[..], sets.as_bytes(), &scale, duration.as_bytes()];
+    Ok(sseload_engine::fingerprint(&parts))
+}
+
+/// Says on stderr when a shard started more than a second after `--start-at`.
+fn say_if_late(report: &Report) -> anyhow::Result<()> {
+    for run in &report.meta.shards.runs {
+        if let Some(late) = run.late_ms.filter(|ms| *ms > 1000) {
+            writeln!(
+                std::io::stderr().lock(),
+                "warning: shard {}/{} started {:.1} s after --start-at; the results say so",
+                run.index,
+                report.meta.shards.count,
+                late as f64 / 1e3
+            )?;
+        }
     }
-    let json = serde_json::to_string(report).context("cannot encode the results")?;
-    let results =
-        sseload_report::Results::from_json(&json).context("cannot read back the results")?;
-    args.outputs.write(&results)
+    Ok(())
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM stop the run and the results are still
+/// written; a second Ctrl-C exits at once.
+fn stop_on_signals(stopper: sseload_engine::Stopper) -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_err() { return },
+            _ = term.recv() => {}
+        }
+        stopper.stop();
+        if tokio::signal::ctrl_c().await.is_ok() {
+            interrupt_now();
+        }
+    });
+    Ok(())
 }
 
 /// A second Ctrl-C exits at once (130, as shells report SIGINT).
@@ -260,7 +324,7 @@ pub(crate) fn write_summary(out: &mut impl std::io::Write, report: &Report) -> s
 }
 
 fn write_stats(out: &mut impl std::io::Write, s: &Stats) -> std::io::Result<()> {
-    let title = match (s.scope, &s.name, &s.scenario) {
+    let title = match (s.scope.as_str(), &s.name, &s.scenario) {
         ("name", Some(name), Some(scenario)) => match &s.group {
             Some(group) => format!("{group} / {name} ({scenario})"),
             None => format!("{name} ({scenario})"),

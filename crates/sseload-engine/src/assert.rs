@@ -2,16 +2,18 @@
 //! with its condition.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sseload_metrics::Metric as Timing;
 use sseload_scenario::{Assertion, Bound, Condition, Metric, Scope, Statistic, Threshold};
 
 use crate::names::{Name, NameKind};
 use crate::report::Totals;
+use crate::rule::{Rule, statistic_name};
 use crate::series::ms;
 
 /// The outcome of one assertion.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct Outcome {
     /// The assertion as text: `time_to_first_event.p99 (global) < 500 ms`.
@@ -22,9 +24,11 @@ pub struct Outcome {
     pub measured: Option<f64>,
     /// The unit of `measured`: `ms`, `%`, `/s` or empty.
     #[schemars(extend("enum" = ["ms", "%", "/s", ""]))]
-    pub unit: &'static str,
+    pub unit: String,
     /// Why nothing was measured, when nothing was.
     pub note: Option<String>,
+    /// The assertion as data, to evaluate it again on merged results.
+    pub rule: Rule,
 }
 
 /// Evaluates every assertion.
@@ -39,7 +43,7 @@ fn one(a: &Assertion, totals: &Totals) -> Outcome {
     let text = format!(
         "{}.{} ({}) {}",
         a.metric.name(),
-        stat_name(a.statistic),
+        statistic_name(a.statistic),
         scope_text(&a.scope),
         condition_text(&a.condition, unit)
     );
@@ -48,15 +52,17 @@ fn one(a: &Assertion, totals: &Totals) -> Outcome {
             assertion: text,
             passed: holds(&a.condition, value),
             measured: Some(value),
-            unit,
+            unit: unit.to_owned(),
             note: None,
+            rule: Rule::from(a),
         },
         Err(note) => Outcome {
             assertion: text,
             passed: false,
             measured: None,
-            unit,
+            unit: unit.to_owned(),
             note: Some(note),
+            rule: Rule::from(a),
         },
     }
 }
@@ -165,20 +171,6 @@ fn holds(condition: &Condition, value: f64) -> bool {
         Condition::Below(b) => below(b),
         Condition::Above(b) => above(b),
         Condition::Between(low, high) => above(low) && below(high),
-    }
-}
-
-fn stat_name(stat: Statistic) -> String {
-    match stat {
-        Statistic::Count => "count".into(),
-        Statistic::Rate => "rate".into(),
-        Statistic::Min => "min".into(),
-        Statistic::Max => "max".into(),
-        Statistic::Mean => "mean".into(),
-        Statistic::StdDev => "stddev".into(),
-        Statistic::Percentile(p) => format!("p{p}"),
-        Statistic::FailedCount => "failed_count".into(),
-        Statistic::FailedPercent => "failed_percent".into(),
     }
 }
 

@@ -2,8 +2,8 @@
 //! per scenario, samples a point each second, stops on the duration cap or
 //! a [`Stopper`], and hands back the [`Report`].
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -18,8 +18,10 @@ use crate::context::RunCtx;
 use crate::error::Error;
 use crate::inject;
 use crate::live::Live;
-use crate::report::{Meta, Report, Totals, secs};
+use crate::meta::{Meta, ShardRun, Shards};
+use crate::report::{Report, Totals, secs};
 use crate::series::{self, Snapshot};
+use crate::shard::{Shard, slice_plan};
 use crate::user;
 
 /// How to run a plan.
@@ -32,6 +34,14 @@ pub struct Options {
     /// Session values every user starts with, over the defaults of the
     /// plan's declared variables (`vars:`).
     pub initial: Vec<(VarId, Value)>,
+    /// This process's part of a run split over several (see [`Shard`]).
+    pub shard: Shard,
+    /// Wait until this wall-clock time to start, so that shards start together.
+    pub start_at: Option<SystemTime>,
+    /// Identifies the plan and the options that shape it, for merging
+    /// results ([`fingerprint`](crate::fingerprint)); by default one is made
+    /// from the plan's name, summary and the scale.
+    pub fingerprint: Option<String>,
 }
 
 impl Default for Options {
@@ -40,8 +50,27 @@ impl Default for Options {
             duration: None,
             users_scale: 1.0,
             initial: Vec::new(),
+            shard: Shard::WHOLE,
+            start_at: None,
+            fingerprint: None,
         }
     }
+}
+
+/// What the run has done so far: its start and its seconds, shared with
+/// [`Live`] so that a report can be taken while it runs.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    pub(crate) started: Option<Started>,
+    pub(crate) series: Vec<series::Point>,
+}
+
+/// When the run started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Started {
+    pub(crate) at: Instant,
+    pub(crate) wall: SystemTime,
+    pub(crate) late_ms: Option<u64>,
 }
 
 /// Stops a run: injection ends, users stop and close their streams, and
@@ -60,9 +89,10 @@ impl Stopper {
 #[derive(Debug)]
 pub struct Engine {
     ctx: Arc<RunCtx>,
-    options: Options,
+    options: Arc<Options>,
     embedded: Option<RunningServer>,
     stop: Arc<watch::Sender<bool>>,
+    progress: Arc<Mutex<Progress>>,
 }
 
 impl Engine {
@@ -71,14 +101,21 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`Error::Option`], [`Error::Client`], [`Error::Embedded`].
-    pub async fn start(plan: Plan, options: Options) -> Result<Self, Error> {
+    /// [`Error::Option`] (also a feeder with fewer records than shards),
+    /// [`Error::Client`], [`Error::Embedded`].
+    pub async fn start(mut plan: Plan, mut options: Options) -> Result<Self, Error> {
         if !(options.users_scale.is_finite() && options.users_scale > 0.0) {
             return Err(Error::Option {
                 option: "users scale",
                 reason: format!("{} is not a number above zero", options.users_scale),
             });
         }
+        if options.fingerprint.is_none() {
+            let (scale, summary) = (options.users_scale.to_bits().to_le_bytes(), plan.summary());
+            let parts = [plan.name.as_bytes(), summary.as_bytes(), &scale];
+            options.fingerprint = Some(crate::meta::fingerprint(&parts));
+        }
+        slice_plan(&mut plan, options.shard)?;
         let (bases, embedded) = target(&plan.target).await?;
         // Later values win: `--set` overrides a declared default.
         let initial: Vec<_> = plan
@@ -90,9 +127,10 @@ impl Engine {
         let ctx = RunCtx::new(plan, bases, initial)?;
         Ok(Self {
             ctx: Arc::new(ctx),
-            options,
+            options: Arc::new(options),
             embedded,
             stop: Arc::new(watch::channel(false).0),
+            progress: Arc::default(),
         })
     }
 
@@ -103,7 +141,11 @@ impl Engine {
 
     /// A handle that reads the cumulative figures while the run goes on.
     pub fn live(&self) -> Live {
-        Live::new(Arc::clone(&self.ctx))
+        Live::new(
+            Arc::clone(&self.ctx),
+            Arc::clone(&self.options),
+            Arc::clone(&self.progress),
+        )
     }
 
     /// A handle that stops the run.
@@ -128,21 +170,31 @@ impl Engine {
         self.options.duration.or(self.ctx.plan.max_duration)
     }
 
-    /// Runs to the end; a snapshot goes to `snapshots` each second.
+    /// Waits for the start time if one was given, then runs to the end; a
+    /// snapshot goes to `snapshots` each second.
     pub async fn run(self, snapshots: Option<mpsc::Sender<Snapshot>>) -> Report {
+        let late_ms = self.wait_for_start().await;
         let start = Instant::now();
-        let wall = SystemTime::now();
+        let started = Started {
+            at: start,
+            wall: SystemTime::now(),
+            late_ms,
+        };
+        self.progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .started = Some(started);
         let planned = self.planned();
         self.ctx.start_throttles(start);
         let mut injectors = JoinSet::new();
         for index in 0..self.ctx.plan.scenarios.len() {
             let (ctx, stop) = (Arc::clone(&self.ctx), self.stop.subscribe());
-            let scale = self.options.users_scale;
-            injectors.spawn(scenario(ctx, index, scale, start, stop));
+            let how = (self.options.users_scale, self.options.shard);
+            injectors.spawn(scenario(ctx, index, how, start, stop));
         }
         let mut sampler = Sampler {
             last_arrivals: 0,
-            series: Vec::new(),
+            progress: Arc::clone(&self.progress),
             start,
             planned,
         };
@@ -155,7 +207,29 @@ impl Engine {
         if let Some(server) = self.embedded {
             server.shutdown().await;
         }
-        report(&self.ctx, sampler.series, wall, elapsed, ended_by)
+        let series = std::mem::take(
+            &mut self
+                .progress
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .series,
+        );
+        report(&self.ctx, &self.options, series, started, elapsed, ended_by)
+    }
+
+    /// Sleeps until the start time, if any (a stop ends the wait); how late
+    /// the run then starts, in milliseconds.
+    async fn wait_for_start(&self) -> Option<u64> {
+        let at = self.options.start_at?;
+        if let Ok(wait) = at.duration_since(SystemTime::now()) {
+            let mut stop = self.stop.subscribe();
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = stopped(&mut stop) => {}
+            }
+        }
+        let late = SystemTime::now().duration_since(at).unwrap_or_default();
+        Some(u64::try_from(late.as_millis()).unwrap_or(u64::MAX))
     }
 
     /// Waits for every scenario to end, sampling each second; stops at the cap.
@@ -193,7 +267,7 @@ impl Engine {
 
 struct Sampler {
     last_arrivals: u64,
-    series: Vec<series::Point>,
+    progress: Arc<Mutex<Progress>>,
     start: Instant,
     planned: Duration,
 }
@@ -202,11 +276,9 @@ impl Sampler {
     async fn tick(&mut self, ctx: &RunCtx, snapshots: Option<&mpsc::Sender<Snapshot>>) {
         let elapsed = self.start.elapsed();
         let rounded = elapsed.as_secs_f64().round() as u64;
+        let last = self.last_second();
         // The last point (taken when the run ends) closes a partial second.
-        let second = self
-            .series
-            .last()
-            .map_or(rounded, |p| rounded.max(p.second + 1));
+        let second = last.map_or(rounded, |s| rounded.max(s + 1));
         let point = series::sample(&ctx.recorder, second, &mut self.last_arrivals);
         if let Some(tx) = snapshots {
             let gauges = &ctx.recorder.gauges;
@@ -219,7 +291,16 @@ impl Sampler {
             };
             let _ = tx.try_send(snapshot);
         }
-        self.series.push(point);
+        self.progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .series
+            .push(point);
+    }
+
+    fn last_second(&self) -> Option<u64> {
+        let progress = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
+        progress.series.last().map(|p| p.second)
     }
 }
 
@@ -256,7 +337,7 @@ async fn target(target: &Target) -> Result<(Vec<Url>, Option<RunningServer>), Er
 async fn scenario(
     ctx: Arc<RunCtx>,
     index: usize,
-    scale: f64,
+    (scale, shard): (f64, Shard),
     start: Instant,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -265,11 +346,12 @@ async fn scenario(
     let spawner = Spawner {
         ctx: Arc::clone(&ctx),
         index,
+        shard,
         stop: users_rx,
     };
     let closed = match &ctx.plan.scenarios[index].load {
         Load::Open(steps) => {
-            let arrivals = inject::arrivals(steps, scale, index as u64);
+            let arrivals = inject::arrivals(steps, scale, index as u64, shard);
             open(&spawner, &mut users, arrivals, start, &mut stop).await;
             false
         }
@@ -297,13 +379,17 @@ async fn scenario(
 struct Spawner {
     ctx: Arc<RunCtx>,
     index: usize,
+    shard: Shard,
     stop: watch::Receiver<bool>,
 }
 
 impl Spawner {
+    /// Starts a user; its number is unique over every shard of the run.
     fn spawn(&self, users: &mut JoinSet<()>) {
         let gauges = &self.ctx.recorder.gauges;
-        let id = gauges.arrivals.fetch_add(1, Ordering::Relaxed);
+        let id = self
+            .shard
+            .global(gauges.arrivals.fetch_add(1, Ordering::Relaxed));
         let (ctx, stop, index) = (Arc::clone(&self.ctx), self.stop.clone(), self.index);
         users.spawn(async move {
             user::run(Arc::clone(&ctx), index, id, stop).await;
@@ -343,7 +429,7 @@ async fn closed(
     stop: &mut watch::Receiver<bool>,
 ) {
     let step = Duration::from_millis(10);
-    while let Some(target) = inject::closed_target(steps, scale, start.elapsed()) {
+    while let Some(target) = inject::closed_target(steps, scale, start.elapsed(), spawner.shard) {
         while (users.len() as u64) < target {
             spawner.spawn(users);
         }
@@ -356,37 +442,66 @@ async fn closed(
     }
 }
 
-fn report(
+/// The report of what was measured up to now.
+pub(crate) fn report(
     ctx: &RunCtx,
+    options: &Options,
     series: Vec<series::Point>,
-    wall: SystemTime,
+    started: Started,
     elapsed: Duration,
     ended_by: &str,
 ) -> Report {
     let totals = Totals::collect(&ctx.recorder, ctx.names.list(), secs(elapsed));
     let scenarios: Vec<String> = ctx.plan.scenarios.iter().map(|s| s.name.clone()).collect();
-    let target = match &ctx.plan.target {
-        Target::Embedded => format!("embedded ({})", ctx.bases[0]),
-        Target::BaseUrls(urls) => urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "),
-    };
     Report {
-        meta: Meta {
-            plan: ctx.plan.name.clone(),
-            summary: ctx.plan.summary(),
-            target,
-            started_at_ms: wall
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
-            duration_s: secs(elapsed),
-            ended_by: ended_by.to_owned(),
-            users_started: ctx.recorder.gauges.arrivals.load(Ordering::Relaxed),
-            engine_version: env!("CARGO_PKG_VERSION"),
-        },
+        meta: meta(ctx, options, started, elapsed, ended_by),
         stats: totals.all_stats(&scenarios),
         histograms: totals.serialized(),
         errors: totals.errors.clone(),
         series,
         assertions: crate::assert::evaluate(&ctx.plan.assertions, &totals),
+    }
+}
+
+fn meta(
+    ctx: &RunCtx,
+    options: &Options,
+    started: Started,
+    elapsed: Duration,
+    ended_by: &str,
+) -> Meta {
+    let target = match &ctx.plan.target {
+        Target::Embedded => format!("embedded ({})", ctx.bases[0]),
+        Target::BaseUrls(urls) => urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "),
+    };
+    let ms = |t: SystemTime| {
+        t.duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
+    let users_started = ctx.recorder.gauges.arrivals.load(Ordering::Relaxed);
+    let run = ShardRun {
+        index: options.shard.index,
+        started_at_ms: ms(started.wall),
+        duration_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        ended_by: ended_by.to_owned(),
+        users_started,
+        start_at_ms: options.start_at.map(ms),
+        late_ms: started.late_ms,
+    };
+    Meta {
+        plan: ctx.plan.name.clone(),
+        summary: ctx.plan.summary(),
+        fingerprint: options.fingerprint.clone().unwrap_or_default(),
+        target,
+        started_at_ms: run.started_at_ms,
+        duration_s: secs(elapsed),
+        ended_by: ended_by.to_owned(),
+        users_started,
+        engine_version: env!("CARGO_PKG_VERSION").to_owned(),
+        shards: Shards {
+            count: options.shard.count,
+            runs: vec![run],
+        },
     }
 }
 

@@ -1,7 +1,8 @@
 //! Injection: when users start. The open model turns a profile into arrival
 //! offsets from the start of the run, computed from the clock alone, so a
 //! slow system under test never delays an arrival. The closed model is a
-//! target number of concurrent users over time.
+//! target number of concurrent users over time. A [`Shard`] keeps its
+//! stripe of either: every `n`-th arrival, its share of the target.
 
 use std::time::Duration;
 
@@ -9,12 +10,23 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sseload_scenario::{ClosedStep, OpenStep};
 
-/// Arrival offsets of an open profile, in order, scaled by `scale`.
+use crate::shard::Shard;
+
+/// Arrival offsets of an open profile, in order, scaled by `scale`: the
+/// `shard`'s stripe of them.
 pub(crate) fn arrivals(
     steps: &[OpenStep],
     scale: f64,
     seed: u64,
+    shard: Shard,
 ) -> impl Iterator<Item = Duration> {
+    whole_arrivals(steps, scale, seed)
+        .enumerate()
+        .filter_map(move |(j, offset)| shard.takes(j as u64).then_some(offset))
+}
+
+/// Arrival offsets of the whole open profile, every shard's.
+fn whole_arrivals(steps: &[OpenStep], scale: f64, seed: u64) -> impl Iterator<Item = Duration> {
     let mut start = Duration::ZERO;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut all = Vec::with_capacity(steps.len());
@@ -151,9 +163,19 @@ fn inverse_smooth_step(y: f64) -> f64 {
     low
 }
 
-/// The closed model's target number of users `elapsed` into the profile
-/// (`None` once the profile is over).
-pub(crate) fn closed_target(steps: &[ClosedStep], scale: f64, elapsed: Duration) -> Option<u64> {
+/// The `shard`'s share of the closed model's target number of users
+/// `elapsed` into the profile (`None` once the profile is over).
+pub(crate) fn closed_target(
+    steps: &[ClosedStep],
+    scale: f64,
+    elapsed: Duration,
+    shard: Shard,
+) -> Option<u64> {
+    whole_closed_target(steps, scale, elapsed).map(|target| shard.share(target))
+}
+
+/// The closed model's target number of users over every shard.
+fn whole_closed_target(steps: &[ClosedStep], scale: f64, elapsed: Duration) -> Option<u64> {
     let mut start = Duration::ZERO;
     for step in steps {
         let end = start + closed_step_duration(step);
@@ -189,7 +211,7 @@ mod tests {
             during: secs(10.0),
             randomized: false,
         };
-        let all: Vec<_> = arrivals(&[step], 1.0, 1).collect();
+        let all: Vec<_> = arrivals(&[step], 1.0, 1, Shard::WHOLE).collect();
         assert_eq!(all.len(), 2000);
         assert_eq!(all[1], secs(0.005));
         assert!(all[1999] < secs(10.0));
@@ -205,7 +227,7 @@ mod tests {
                 during: secs(10.0),
             },
         ];
-        let all: Vec<_> = arrivals(&steps, 0.5, 1).collect();
+        let all: Vec<_> = arrivals(&steps, 0.5, 1, Shard::WHOLE).collect();
         assert_eq!(all.len(), 2 + 5);
         assert_eq!(all[0], secs(2.0));
         assert_eq!(all[2], secs(2.0));
@@ -221,7 +243,7 @@ mod tests {
             during: secs(10.0),
             randomized: false,
         };
-        let all: Vec<_> = arrivals(&[step], 1.0, 1).collect();
+        let all: Vec<_> = arrivals(&[step], 1.0, 1, Shard::WHOLE).collect();
         assert_eq!(all.len(), 100);
         // Half the users arrive in the last 30 % of the time (area of a triangle).
         let late = all
@@ -238,7 +260,7 @@ mod tests {
             during: secs(100.0),
             randomized: true,
         };
-        let n = arrivals(&[step], 1.0, 7).count();
+        let n = arrivals(&[step], 1.0, 7, Shard::WHOLE).count();
         assert!((9_700..=10_300).contains(&n), "{n}");
     }
 
@@ -248,7 +270,7 @@ mod tests {
             users: NonZeroU32::new(100).unwrap(),
             during: secs(10.0),
         };
-        let all: Vec<_> = arrivals(&[step], 1.0, 1).collect();
+        let all: Vec<_> = arrivals(&[step], 1.0, 1, Shard::WHOLE).collect();
         assert_eq!(all.len(), 100);
         assert!(all.windows(2).all(|w| w[0] <= w[1]));
         let middle = all
@@ -271,13 +293,75 @@ mod tests {
                 during: secs(5.0),
             },
         ];
-        assert_eq!(closed_target(&steps, 1.0, secs(5.0)), Some(5));
-        assert_eq!(closed_target(&steps, 2.0, secs(12.0)), Some(20));
+        assert_eq!(closed_target(&steps, 1.0, secs(5.0), Shard::WHOLE), Some(5));
         assert_eq!(
-            closed_target(&steps, 0.01, secs(12.0)),
+            closed_target(&steps, 2.0, secs(12.0), Shard::WHOLE),
+            Some(20)
+        );
+        assert_eq!(
+            closed_target(&steps, 0.01, secs(12.0), Shard::WHOLE),
             Some(1),
             "never scaled to nobody"
         );
-        assert_eq!(closed_target(&steps, 1.0, secs(15.0)), None);
+        assert_eq!(closed_target(&steps, 1.0, secs(15.0), Shard::WHOLE), None);
+    }
+
+    fn every_profile() -> Vec<OpenStep> {
+        vec![
+            OpenStep::AtOnce(NonZeroU32::new(7).unwrap()),
+            OpenStep::Ramp {
+                users: NonZeroU32::new(20).unwrap(),
+                during: secs(3.0),
+            },
+            OpenStep::ConstantRate {
+                rate: 33.0,
+                during: secs(2.0),
+                randomized: true,
+            },
+            OpenStep::RampRate {
+                from: 5.0,
+                to: 50.0,
+                during: secs(4.0),
+                randomized: false,
+            },
+            OpenStep::StressPeak {
+                users: NonZeroU32::new(41).unwrap(),
+                during: secs(2.0),
+            },
+        ]
+    }
+
+    #[test]
+    fn shards_together_start_exactly_the_whole_profile_spread_through_time() {
+        let steps = every_profile();
+        let whole: Vec<_> = arrivals(&steps, 1.0, 3, Shard::WHOLE).collect();
+        let mut together: Vec<Duration> = Vec::new();
+        for i in 1..=3 {
+            let shard = Shard::new(i, 3).unwrap();
+            let mine: Vec<_> = arrivals(&steps, 1.0, 3, shard).collect();
+            assert_eq!(mine.len() as u64, shard.share(whole.len() as u64));
+            // Spread: each shard's last arrival is near the profile's end.
+            assert!(*mine.last().unwrap() >= *whole.last().unwrap() - secs(0.5));
+            together.extend(mine);
+        }
+        together.sort();
+        assert_eq!(together, whole);
+    }
+
+    #[test]
+    fn closed_targets_split_exactly() {
+        let steps = [ClosedStep::Ramp {
+            from: 0,
+            to: 100,
+            during: secs(10.0),
+        }];
+        for t in 0..100 {
+            let at = secs(f64::from(t) / 10.0);
+            let whole = closed_target(&steps, 1.0, at, Shard::WHOLE).unwrap();
+            let split: u64 = (1..=7)
+                .map(|i| closed_target(&steps, 1.0, at, Shard::new(i, 7).unwrap()).unwrap())
+                .sum();
+            assert_eq!(split, whole, "at {at:?}");
+        }
     }
 }

@@ -17,7 +17,12 @@
 //!   per scenario and for the run, the errors table ([`ErrorKind`]), the
 //!   per-second time series ([`Point`]) and the assertion [`Outcome`]s; it
 //!   serializes to the results file, whose JSON Schema [`results_schema`]
-//!   gives. The engine never prints.
+//!   gives. The engine never prints. [`Live::report`] takes the same report
+//!   while the run goes on (for periodic results snapshots).
+//! - Distributed runs: a [`Shard`] in the [`Options`] runs its stripe of
+//!   every load profile (with `start_at` to start with the others), and
+//!   [`merge`] combines the shards' reports exactly ([`Part`],
+//!   [`MergeError`]); the [`Meta`] keeps every shard's [`ShardRun`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,11 +40,15 @@ pub use crate::{
     engine::{Engine, Options, Stopper},
     error::Error,
     live::{Buckets, Live, LiveName, LiveSnapshot},
+    merge::{MergeError, Part, merge},
+    meta::{Meta, ShardRun, Shards, fingerprint},
     names::{Name, NameKind},
     record::{Counts, ErrorKind},
-    report::{ErrorLine, Line, Meta, Report, SerializedHistogram, Stats},
+    report::{ErrorLine, Line, Report, SerializedHistogram, Stats},
+    rule::{Rule, RuleBound},
     schema::results_schema,
     series::{Percentiles, Point, Snapshot},
+    shard::{Shard, ShardError},
 };
 
 mod assert;
@@ -51,13 +60,17 @@ mod error;
 mod http;
 mod inject;
 mod live;
+mod merge;
+mod meta;
 mod names;
 mod record;
 mod render;
 mod report;
+mod rule;
 mod schema;
 mod series;
 mod session;
+mod shard;
 mod sse;
 mod stream;
 mod throttle;

@@ -1,22 +1,26 @@
 //! [`Live`]: the run's cumulative counts, errors and histograms, merged from
 //! the shards when asked (once per scrape, never per event), for a live
-//! metrics endpoint.
+//! metrics endpoint; and the whole [`Report`] so far, for periodic results
+//! snapshots.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use sseload_metrics::{Histogram, Metric};
 
 use crate::context::RunCtx;
+use crate::engine::{Options, Progress};
 use crate::names::Name;
 use crate::record::{Counts, METRICS};
-use crate::report::{ErrorLine, Totals};
+use crate::report::{ErrorLine, Report, Totals};
 
 /// A cheap, cloneable view of a running engine's measurements.
 #[derive(Debug, Clone)]
 pub struct Live {
     ctx: Arc<RunCtx>,
+    options: Arc<Options>,
+    progress: Arc<Mutex<Progress>>,
 }
 
 /// Everything measured so far.
@@ -57,8 +61,34 @@ pub struct Buckets {
 }
 
 impl Live {
-    pub(crate) fn new(ctx: Arc<RunCtx>) -> Self {
-        Self { ctx }
+    pub(crate) fn new(
+        ctx: Arc<RunCtx>,
+        options: Arc<Options>,
+        progress: Arc<Mutex<Progress>>,
+    ) -> Self {
+        Self {
+            ctx,
+            options,
+            progress,
+        }
+    }
+
+    /// Everything measured so far as a [`Report`] whose `ended_by` is
+    /// `running` (`None` before the run starts): what a results snapshot holds.
+    pub fn report(&self) -> Option<Report> {
+        let (started, series) = {
+            let progress = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
+            (progress.started?, progress.series.clone())
+        };
+        let elapsed = started.at.elapsed();
+        Some(crate::engine::report(
+            &self.ctx,
+            &self.options,
+            series,
+            started,
+            elapsed,
+            "running",
+        ))
     }
 
     /// Merges the shards into cumulative figures; `bounds` are the bucket

@@ -6,16 +6,18 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sseload_metrics::{Histogram, Metric};
 
 use crate::assert::Outcome;
+use crate::meta::Meta;
 use crate::names::{Name, NameKind};
 use crate::record::{Counts, ErrorKind, METRICS, Recorder};
 use crate::series::{Point, ms};
 
 /// Everything one run measured.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(title = "sseload results", deny_unknown_fields)]
 pub struct Report {
     /// About the run.
@@ -32,36 +34,14 @@ pub struct Report {
     pub assertions: Vec<Outcome>,
 }
 
-/// About the run.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct Meta {
-    /// The plan's name.
-    pub plan: String,
-    /// The plan's summary line.
-    pub summary: String,
-    /// The target: `embedded (http://…)` or the base URLs.
-    pub target: String,
-    /// Wall-clock start, milliseconds since the Unix epoch.
-    pub started_at_ms: u64,
-    /// How long it ran, in seconds.
-    pub duration_s: f64,
-    /// Why it ended: `completed`, `duration` (the cap), or `interrupted`.
-    #[schemars(extend("enum" = ["completed", "duration", "interrupted"]))]
-    pub ended_by: String,
-    /// Users started.
-    pub users_started: u64,
-    /// The engine's version.
-    pub engine_version: &'static str,
-}
-
 /// Statistics of one scope.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct Stats {
     /// `name`, `scenario` or `global`.
     #[schemars(extend("enum" = ["name", "scenario", "global"]))]
-    pub scope: &'static str,
+    pub scope: String,
     /// The scenario (absent for `global`).
     pub scenario: Option<String>,
     /// The request or check name (only for `name`).
@@ -76,11 +56,12 @@ pub struct Stats {
     pub rate: f64,
     /// Every metric with values, by name.
     #[schemars(schema_with = "crate::schema::metrics_map")]
-    pub metrics: BTreeMap<&'static str, Line>,
+    pub metrics: BTreeMap<String, Line>,
 }
 
 /// One metric's statistics, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct Line {
     /// Values recorded.
@@ -104,18 +85,21 @@ pub struct Line {
 }
 
 /// One histogram in its portable form.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct SerializedHistogram {
     /// The scenario.
     pub scenario: String,
     /// The name.
     pub name: String,
+    /// What the name stands for.
+    pub kind: NameKind,
     /// The groups the name is inside, if any.
     pub group: Option<String>,
     /// The metric.
     #[schemars(schema_with = "crate::schema::metric_name")]
-    pub metric: &'static str,
+    pub metric: String,
     /// Values above the trackable range, recorded as its maximum.
     pub clipped: u64,
     /// HdrHistogram V2 + DEFLATE, base64.
@@ -123,7 +107,8 @@ pub struct SerializedHistogram {
 }
 
 /// One line of the errors table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct ErrorLine {
     /// The scenario.
@@ -169,6 +154,18 @@ impl Totals {
                 *errors.entry((*name, *kind, message.clone())).or_default() += n;
             }
         });
+        Self::from_parts(names.to_vec(), counts, histograms, errors, seconds)
+    }
+
+    /// Totals of `names` from their counts, their histograms (`METRICS` per
+    /// name, in name order) and the error counts by (name, kind, message).
+    pub(crate) fn from_parts(
+        names: Vec<Name>,
+        counts: Vec<Counts>,
+        histograms: Vec<Histogram>,
+        errors: BTreeMap<(usize, ErrorKind, String), u64>,
+        seconds: f64,
+    ) -> Self {
         let errors = errors
             .into_iter()
             .map(|((name, kind, message), count)| ErrorLine {
@@ -181,7 +178,7 @@ impl Totals {
             })
             .collect();
         Self {
-            names: names.to_vec(),
+            names,
             counts,
             histograms,
             errors,
@@ -225,11 +222,11 @@ impl Totals {
             .iter()
             .filter_map(|m| {
                 let h = self.histogram_of(ids, *m);
-                (!h.is_empty()).then(|| (m.name(), self.line(&h)))
+                (!h.is_empty()).then(|| (m.name().to_owned(), self.line(&h)))
             })
             .collect();
         Stats {
-            scope,
+            scope: scope.to_owned(),
             scenario: scenario.map(str::to_owned),
             name: name.map(|n| n.name.clone()),
             kind: name.map(|n| n.kind),
@@ -255,13 +252,12 @@ impl Totals {
         }
     }
 
-    /// Per name, per scenario, global.
+    /// Per name (the scenarios' own names too, so that merging loses no
+    /// count), per scenario, global.
     pub(crate) fn all_stats(&self, scenarios: &[String]) -> Vec<Stats> {
         let mut out = Vec::new();
         for (id, name) in self.names.iter().enumerate() {
-            if name.kind != NameKind::Scenario {
-                out.push(self.stats("name", &[id], Some(name), Some(&name.scenario)));
-            }
+            out.push(self.stats("name", &[id], Some(name), Some(&name.scenario)));
         }
         for scenario in scenarios {
             let ids = self.select(|n| &n.scenario == scenario);
@@ -281,8 +277,9 @@ impl Totals {
                     out.push(SerializedHistogram {
                         scenario: name.scenario.clone(),
                         name: name.name.clone(),
+                        kind: name.kind,
                         group: name.group.clone(),
-                        metric: metric.name(),
+                        metric: metric.name().to_owned(),
                         clipped: h.summary().clipped,
                         hdr: h.to_base64(),
                     });

@@ -4,18 +4,19 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sseload_metrics::{Histogram, Metric};
 
 use crate::record::{METRICS, Recorder, Tick};
 
 /// Percentiles of one metric over one second, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct Percentiles {
     /// The metric's name.
     #[schemars(schema_with = "crate::schema::metric_name")]
-    pub metric: &'static str,
+    pub metric: String,
     /// How many values were recorded in the second.
     pub count: u64,
     /// The median.
@@ -24,10 +25,14 @@ pub struct Percentiles {
     pub p99_ms: f64,
     /// The largest value.
     pub max_ms: f64,
+    /// The second's histogram (HdrHistogram V2 + DEFLATE, base64), so that
+    /// merged shards get exact percentiles per second.
+    pub hdr: String,
 }
 
 /// One second of the run.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(deny_unknown_fields)]
 pub struct Point {
     /// Seconds since the start, at the end of this second.
@@ -112,14 +117,22 @@ fn percentiles(windows: &[Histogram]) -> Vec<Percentiles> {
         .iter()
         .zip(windows)
         .filter(|(_, h)| !h.is_empty())
-        .map(|(metric, h)| Percentiles {
-            metric: metric.name(),
+        .map(|(metric, h)| Percentiles::of(metric.name(), h))
+        .collect()
+}
+
+impl Percentiles {
+    /// The percentiles of `metric`'s histogram `h` over one second.
+    pub(crate) fn of(metric: &str, h: &Histogram) -> Self {
+        Self {
+            metric: metric.to_owned(),
             count: h.count(),
             p50_ms: ms(h.quantile(0.5)),
             p99_ms: ms(h.quantile(0.99)),
             max_ms: ms(h.quantile(1.0)),
-        })
-        .collect()
+            hdr: h.to_base64(),
+        }
+    }
 }
 
 pub(crate) fn ms(d: Duration) -> f64 {

@@ -48,7 +48,11 @@ impl Results {
 
     /// Statistics of one scope kind: `name`, `scenario` or `global`.
     pub fn scoped<'a>(&'a self, scope: &'a str) -> impl Iterator<Item = &'a Stats> + 'a {
-        self.stats.iter().filter(move |s| s.scope == scope)
+        // A scenario's own name (errors of unnamed steps) is kept in the file
+        // for exact merges; its figures show in the scenario's line.
+        self.stats
+            .iter()
+            .filter(move |s| s.scope == scope && s.kind.as_deref() != Some("scenario"))
     }
 
     /// Whether every assertion passed (true when there are none).

@@ -1,5 +1,6 @@
 //! Engine tests: real servers on 127.0.0.1:0, short bounded runs.
 
+mod distributed;
 mod inject;
 mod measure;
 mod refuse;
