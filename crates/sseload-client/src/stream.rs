@@ -128,7 +128,7 @@ pub struct EventStream {
     request: Option<Request>,
     parser: Parser,
     state: State,
-    queue: VecDeque<Item>,
+    queue: Queue,
     attempt: u32,
     timer: Option<Pin<Box<Sleep>>>,
     /// When the last body bytes arrived (for the idle timeout).
@@ -157,7 +157,7 @@ impl EventStream {
             request: Some(request),
             parser,
             state: State::Done,
-            queue: VecDeque::new(),
+            queue: Queue::default(),
             attempt: 0,
             timer: None,
             last_data: Instant::now(),
@@ -218,7 +218,7 @@ impl EventStream {
                     self.arm(self.last_data + idle);
                 }
                 self.state = State::Streaming(body);
-                self.queue.push_back(Item::Opened(opened));
+                self.queue.push(Item::Opened(opened));
                 if !first.is_empty() {
                     self.on_chunk(&first);
                 }
@@ -330,18 +330,17 @@ impl EventStream {
         let lost_at = Instant::now();
         self.arm(lost_at + delay);
         self.state = State::Waiting;
-        self.queue
-            .push_back(Item::Reconnecting(Box::new(Reconnecting {
-                attempt,
-                delay,
-                cause,
-                lost_at,
-            })));
+        self.queue.push(Item::Reconnecting(Box::new(Reconnecting {
+            attempt,
+            delay,
+            cause,
+            lost_at,
+        })));
     }
 
     fn finish(&mut self, last: Item) {
         self.state = State::Done;
-        self.queue.push_back(last);
+        self.queue.push(last);
     }
 
     fn arm(&mut self, deadline: Instant) {
@@ -349,6 +348,39 @@ impl EventStream {
             Some(timer) => timer.as_mut().reset(deadline),
             None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
         }
+    }
+}
+
+/// The items waiting to be yielded, oldest first.
+///
+/// A stream mostly holds one item at a time (an event per chunk), so the
+/// first waits in a slot: a `VecDeque` would keep a heap block of four items
+/// (352 bytes) per stream for ever after its first event. Only a burst uses
+/// the deque, and its block is given back once it drains.
+#[derive(Debug, Default)]
+struct Queue {
+    first: Option<Item>,
+    rest: VecDeque<Item>,
+}
+
+impl Queue {
+    fn push(&mut self, item: Item) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(item);
+        } else {
+            self.rest.push_back(item);
+        }
+    }
+
+    fn pop(&mut self) -> Option<Item> {
+        if let Some(item) = self.first.take() {
+            return Some(item);
+        }
+        let item = self.rest.pop_front();
+        if self.rest.is_empty() && self.rest.capacity() > 0 {
+            self.rest = VecDeque::new();
+        }
+        item
     }
 }
 
@@ -360,7 +392,7 @@ fn poll_hyper(
     body: &mut hyper::body::Incoming,
     cx: &mut Context<'_>,
     parser: &mut Parser,
-    queue: &mut VecDeque<Item>,
+    queue: &mut Queue,
 ) -> Poll<Result<Option<Option<Fed>>, BoxError>> {
     match std::task::ready!(Pin::new(body).poll_frame(cx)) {
         Some(Ok(frame)) => Poll::Ready(Ok(Some(
@@ -376,11 +408,11 @@ fn poll_hyper(
 
 /// Parses one body chunk: the clock is read once and stamps every item in
 /// it; the chunk's bytes are copied out, never kept (they pin the read buffer).
-fn feed(parser: &mut Parser, queue: &mut VecDeque<Item>, chunk: &[u8]) -> Fed {
+fn feed(parser: &mut Parser, queue: &mut Queue, chunk: &[u8]) -> Fed {
     let at = Instant::now();
     parser.feed(chunk, |item| match item {
-        sseload_proto::Item::Event(event) => queue.push_back(Item::Event { event, at }),
-        sseload_proto::Item::Comment(text) => queue.push_back(Item::Comment { text, at }),
+        sseload_proto::Item::Event(event) => queue.push(Item::Event { event, at }),
+        sseload_proto::Item::Comment(text) => queue.push(Item::Comment { text, at }),
         _ => {}
     })?;
     Ok(at)
@@ -392,7 +424,7 @@ impl futures_core::Stream for EventStream {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.queue.pop_front() {
+            if let Some(item) = this.queue.pop() {
                 return Poll::Ready(Some(item));
             }
             if matches!(this.state, State::Done) {
@@ -400,5 +432,43 @@ impl futures_core::Stream for EventStream {
             }
             std::task::ready!(this.step(cx));
         }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::{EventStream, Item, Queue};
+
+    /// Every idle stream holds one of these inline: keep it from creeping up.
+    #[test]
+    fn a_stream_stays_small() {
+        let size = std::mem::size_of::<EventStream>();
+        assert!(size <= 800, "EventStream is {size} bytes");
+        assert!(std::mem::size_of::<crate::open::Body>() <= 64);
+    }
+
+    #[test]
+    fn the_queue_keeps_order_and_gives_its_block_back() {
+        let mut queue = Queue::default();
+        let closed = |n| {
+            Item::Error(crate::Error::Status {
+                url: String::new(),
+                status: n,
+            })
+        };
+        let status = |item: Option<Item>| match item {
+            Some(Item::Error(err)) => err.status(),
+            _ => None,
+        };
+        for n in [1, 2, 3] {
+            queue.push(closed(n));
+        }
+        assert_eq!(status(queue.pop()), Some(1));
+        queue.push(closed(4));
+        let order: Vec<_> = std::iter::from_fn(|| status(queue.pop())).collect();
+        assert_eq!(order, [2, 3, 4]);
+        assert_eq!(queue.rest.capacity(), 0);
+        queue.push(closed(5));
+        assert_eq!(queue.rest.capacity(), 0);
+        assert_eq!(status(queue.pop()), Some(5));
     }
 }

@@ -210,4 +210,27 @@ mod tests {
             Err(Http1Error::TooManyHeaders(100))
         ));
     }
+
+    /// A head longer than the first buffer makes it grow; what the body
+    /// keeps afterwards is only the body bytes read with the head.
+    #[tokio::test]
+    async fn the_head_buffer_grows_for_a_long_head_and_is_not_kept() {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cookie = "c".repeat(5 * super::INITIAL_BUFFER);
+        let response = format!("HTTP/1.1 200 OK\r\nset-cookie: {cookie}\r\n\r\ndata: 1\n\n");
+        let server = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            tcp.write_all(response.as_bytes()).await.unwrap();
+            tcp
+        });
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+
+        let (head, rest) = super::read_head(&mut tcp).await.unwrap();
+        assert_eq!(head.headers["set-cookie"], cookie.as_str());
+        assert_eq!(rest, b"data: 1\n\n");
+        assert_eq!(rest.capacity(), rest.len(), "the head buffer was kept");
+        drop(server.await.unwrap());
+    }
 }
