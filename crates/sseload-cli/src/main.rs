@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod distribute;
+mod limits;
 mod listen;
 mod live;
 mod merge;

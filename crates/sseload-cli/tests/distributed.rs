@@ -354,3 +354,44 @@ fn sigterm_stops_the_run_and_writes_what_was_measured() {
     assert!(global(&last)["counts"]["events"].as_u64().unwrap() > 0);
     assert!(last["meta"]["duration_s"].as_f64().unwrap() < 30.0);
 }
+
+#[test]
+fn target_overrides_the_plan_and_a_shard_leaves_the_verdict_to_the_merge() {
+    let dir = TempDir::new("target");
+    let plan = dir.file(
+        "plan.yaml",
+        &PLAN.replace("checks.failed_count, lt: 1", "events.count, gt: 0"),
+    );
+    let results = dir.path("r.json");
+    // Nothing listens on port 1: every connect is refused, no event arrives.
+    let base = [
+        "run",
+        &plan,
+        "--quiet",
+        "--target",
+        "http://127.0.0.1:1",
+        "--duration",
+        "300ms",
+        "--results",
+        &results,
+    ];
+    let whole = output(sseload().args(base));
+    assert_eq!(whole.status.code(), Some(1), "{}", stderr(&whole));
+    let r = dir.json("r.json");
+    assert_eq!(r["meta"]["target"], "http://127.0.0.1:1/");
+    assert_eq!(r["errors"][0]["kind"], "connect_refused");
+    let shard = output(sseload().args(base).args(["--shard", "1/2"]));
+    assert_eq!(shard.status.code(), Some(0), "{}", stderr(&shard));
+    assert!(
+        stderr(&shard).contains("`sseload merge` decides on the whole run"),
+        "{}",
+        stderr(&shard)
+    );
+    let bad = output(sseload().args(["run", &plan, "--target", "ftp://x"]));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("base URL \"ftp://x\" must use http or https"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -153,6 +153,22 @@ impl Engine {
         Stopper(Arc::clone(&self.stop))
     }
 
+    /// The most users this process can have running at once: every
+    /// arrival of the open profiles (an upper bound: users that end free
+    /// their place) plus the largest target of the closed ones, for this shard.
+    pub fn peak_users(&self) -> u64 {
+        let (scale, shard) = (self.options.users_scale, self.options.shard);
+        let scenarios = self.ctx.plan.scenarios.iter().enumerate();
+        scenarios
+            .map(|(index, s)| match &s.load {
+                Load::Open(steps) => {
+                    inject::arrivals(steps, scale, index as u64, shard).count() as u64
+                }
+                Load::Closed(steps) => inject::closed_peak(steps, scale, shard),
+            })
+            .sum()
+    }
+
     /// How long the load profile lasts, capped by the duration options.
     pub fn planned(&self) -> Duration {
         let profile = self

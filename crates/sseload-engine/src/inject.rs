@@ -174,6 +174,20 @@ pub(crate) fn closed_target(
     whole_closed_target(steps, scale, elapsed).map(|target| shard.share(target))
 }
 
+/// The largest target of a closed profile, for `shard` (targets move
+/// linearly within a step, so the largest is at a step's edge).
+pub(crate) fn closed_peak(steps: &[ClosedStep], scale: f64, shard: Shard) -> u64 {
+    let edge = |users: u32| shard.share((f64::from(users) * scale).round() as u64);
+    steps
+        .iter()
+        .map(|step| match *step {
+            ClosedStep::Constant { users, .. } => shard.share(scaled(users, scale)),
+            ClosedStep::Ramp { from, to, .. } => edge(from.max(to)),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// The closed model's target number of users over every shard.
 fn whole_closed_target(steps: &[ClosedStep], scale: f64, elapsed: Duration) -> Option<u64> {
     let mut start = Duration::ZERO;
@@ -304,6 +318,8 @@ mod tests {
             "never scaled to nobody"
         );
         assert_eq!(closed_target(&steps, 1.0, secs(15.0), Shard::WHOLE), None);
+        assert_eq!(closed_peak(&steps, 1.0, Shard::WHOLE), 10);
+        assert_eq!(closed_peak(&steps, 3.0, Shard::new(1, 4).unwrap()), 8);
     }
 
     fn every_profile() -> Vec<OpenStep> {
