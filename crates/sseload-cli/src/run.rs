@@ -310,6 +310,10 @@ pub(crate) fn write_summary(out: &mut impl std::io::Write, report: &Report) -> s
         "\n{} — {} — {:.1}s, {} users, ended: {}",
         m.plan, m.target, m.duration_s, m.users_started, m.ended_by
     )?;
+    if m.shards.count > 1 {
+        let held: Vec<String> = m.shards.runs.iter().map(|r| r.index.to_string()).collect();
+        writeln!(out, "shards {} of {}", held.join(", "), m.shards.count)?;
+    }
     for stats in &report.stats {
         write_stats(out, stats)?;
     }

@@ -35,7 +35,7 @@ pub use crate::{
     error::Error,
     results::{
         Counts, ErrorLine, Line, Meta, Outcome, Percentiles, Point, Results, SerializedHistogram,
-        Stats,
+        ShardRun, Shards, Stats,
     },
 };
 

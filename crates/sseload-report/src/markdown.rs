@@ -38,6 +38,9 @@ fn heading(results: &Results) -> String {
         m.users_started,
         cell(&m.ended_by)
     ));
+    if let Some(shards) = m.shards_text() {
+        out.push_str(&format!("Merged from {}.\n\n", cell(&shards)));
+    }
     out
 }
 

@@ -85,6 +85,60 @@ pub struct Meta {
     /// The engine's version.
     #[serde(default)]
     pub engine_version: String,
+    /// How the run was split over processes, and each shard's part.
+    #[serde(default)]
+    pub shards: Option<Shards>,
+}
+
+/// The shards of a distributed run in a results file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Shards {
+    /// How many shards the run was split into.
+    pub count: u32,
+    /// The shards this file holds.
+    pub runs: Vec<ShardRun>,
+}
+
+/// One shard's run.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ShardRun {
+    /// Which shard (1-based).
+    pub index: u32,
+    /// Why it ended.
+    #[serde(default)]
+    pub ended_by: String,
+    /// How late after `--start-at` it started, in milliseconds.
+    #[serde(default)]
+    pub late_ms: Option<u64>,
+}
+
+impl Meta {
+    /// For a split run: `3 of 3 shards`, the missing ones, the late ones and
+    /// those that did not complete (`None` for a run in one process).
+    pub fn shards_text(&self) -> Option<String> {
+        let shards = self.shards.as_ref().filter(|s| s.count > 1)?;
+        let mut text = format!("{} of {} shards", shards.runs.len(), shards.count);
+        let missing: Vec<String> = (1..=shards.count)
+            .filter(|i| shards.runs.iter().all(|r| r.index != *i))
+            .map(|i| i.to_string())
+            .collect();
+        if !missing.is_empty() {
+            text.push_str(&format!(" (missing: {})", missing.join(", ")));
+        }
+        for run in &shards.runs {
+            if let Some(late) = run.late_ms.filter(|ms| *ms > 1000) {
+                text.push_str(&format!(
+                    "; shard {} started {:.1} s late",
+                    run.index,
+                    late as f64 / 1e3
+                ));
+            }
+            if run.ended_by != "completed" && run.ended_by != "duration" {
+                text.push_str(&format!("; shard {} ended: {}", run.index, run.ended_by));
+            }
+        }
+        Some(text)
+    }
 }
 
 /// Statistics of one scope.
@@ -299,5 +353,30 @@ impl Outcome {
             (None, Some(note)) => format!("not measured: {note}"),
             (None, None) => "not measured".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_say_what_is_missing_late_or_cut_short() {
+        let run = |index, late_ms, ended_by: &str| ShardRun {
+            index,
+            ended_by: ended_by.to_owned(),
+            late_ms,
+        };
+        let mut meta: Meta =
+            serde_json::from_str(r#"{"plan":"p","started_at_ms":0,"duration_s":1.0}"#).unwrap();
+        assert_eq!(meta.shards_text(), None);
+        meta.shards = Some(Shards {
+            count: 4,
+            runs: vec![run(1, Some(3), "completed"), run(3, Some(2500), "running")],
+        });
+        assert_eq!(
+            meta.shards_text().unwrap(),
+            "2 of 4 shards (missing: 2, 4); shard 3 started 2.5 s late; shard 3 ended: running"
+        );
     }
 }

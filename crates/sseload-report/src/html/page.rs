@@ -73,13 +73,16 @@ fn header(results: &Results) -> String {
 
 fn summary(results: &Results) -> String {
     let m = &results.meta;
-    let facts = [
+    let mut facts = vec![
         ("target", m.target.clone()),
         ("started", utc(m.started_at_ms)),
         ("duration", format!("{} s", number(m.duration_s))),
         ("ended by", m.ended_by.clone()),
         ("users started", m.users_started.to_string()),
     ];
+    if let Some(shards) = m.shards_text() {
+        facts.push(("shards", shards));
+    }
     let dl: String = facts
         .iter()
         .map(|(k, v)| format!("<dt>{k}</dt><dd>{}</dd>", markup(v)))
