@@ -3,6 +3,11 @@
 //! The flags are read into [`Args`] as given, resolved once into a client
 //! builder and a request (every bad value is refused here, naming it), and
 //! then each [`Item`] of the stream is printed as it arrives.
+//!
+//! The URL's credentials (user information, credential query parameters) and
+//! the values of credential headers given with `-H` are masked in every note
+//! and error; the events themselves are printed as received. `-k` prints a
+//! warning naming the target on every run.
 
 use std::io::{self, Write};
 use std::num::NonZeroU64;
@@ -16,6 +21,7 @@ use sseload_client::{
     Builder, Client, Closed, Event, EventStream, HttpVersion, Item, Opened, Policy, Reconnect,
     Reconnecting, Request,
 };
+use sseload_scenario::{Redactor, Secrets};
 
 use crate::ExitStatus;
 
@@ -97,8 +103,48 @@ struct Settings {
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
-    let mut printer = Printer::new(args.json, args.verbose);
-    let settings = resolve(&args)?;
+    let redactor = redactor(&args);
+    if args.insecure {
+        warn_insecure(&redactor.redact(&args.url))?;
+    }
+    let printer = Printer::new(args.json, args.verbose, redactor.clone());
+    listen_until_done(&args, printer)
+        .await
+        .map_err(|err| masked(err, &redactor))
+}
+
+/// Masks the secrets of the URL and of the credential headers given.
+fn redactor(args: &Args) -> Redactor {
+    let mut secrets = Secrets::new();
+    secrets.url(&args.url);
+    for header in &args.headers {
+        if let Some((name, value)) = header.split_once(':') {
+            secrets.header(name, value);
+        }
+    }
+    secrets.redactor()
+}
+
+/// The warning `-k` prints on every run, naming the target.
+fn warn_insecure(target: &str) -> io::Result<()> {
+    writeln!(
+        io::stderr().lock(),
+        "warning: TLS certificates are NOT verified for {target} (--insecure): anyone on the path can read and change this stream"
+    )
+}
+
+/// The error with its secrets masked (kept as it is when it holds none, so
+/// that a broken pipe is still recognised).
+fn masked(err: anyhow::Error, redactor: &Redactor) -> anyhow::Error {
+    let text = format!("{err:#}");
+    match redactor.redact(&text) {
+        std::borrow::Cow::Borrowed(_) => err,
+        std::borrow::Cow::Owned(masked) => anyhow::Error::msg(masked),
+    }
+}
+
+async fn listen_until_done(args: &Args, mut printer: Printer) -> anyhow::Result<ExitStatus> {
+    let settings = resolve(args)?;
     let client = settings.client.build()?;
     printer.note(&format!(
         "{} {}",
@@ -275,6 +321,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 struct Printer {
     json: bool,
     verbose: bool,
+    redactor: Redactor,
 }
 
 /// One `--json` line; the field order is the documented one.
@@ -289,8 +336,12 @@ struct JsonEvent<'a> {
 }
 
 impl Printer {
-    fn new(json: bool, verbose: bool) -> Self {
-        Self { json, verbose }
+    fn new(json: bool, verbose: bool, redactor: Redactor) -> Self {
+        Self {
+            json,
+            verbose,
+            redactor,
+        }
     }
 
     fn event(&mut self, event: &Event) -> io::Result<()> {
@@ -347,10 +398,10 @@ impl Printer {
         }
     }
 
-    /// A lifecycle line on stderr, only with `-v`.
+    /// A lifecycle line on stderr, only with `-v`, secrets masked.
     fn note(&mut self, text: &str) -> io::Result<()> {
         if self.verbose {
-            writeln!(io::stderr().lock(), "* {text}")?;
+            writeln!(io::stderr().lock(), "* {}", self.redactor.redact(text))?;
         }
         Ok(())
     }

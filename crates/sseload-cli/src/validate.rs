@@ -1,9 +1,15 @@
 //! `sseload validate FILE`: reads a scenario and reports every problem at
 //! once, with file, line, column and a hint; or, when it is valid, a
 //! one-line summary of the plan.
+//!
+//! Nothing is shown with its secrets in clear: the summary goes through the
+//! plan's redactor, and the diagnostics (which quote the file) through one
+//! that masks credentials by their shape, since an invalid file has no plan.
 
 use std::io::Write as _;
 use std::path::PathBuf;
+
+use sseload_scenario::Redactor;
 
 use crate::ExitStatus;
 
@@ -32,13 +38,21 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     };
     match sseload_scenario::from_path(&file) {
         Ok(plan) => {
-            writeln!(std::io::stdout().lock(), "valid: {}", plan.summary())?;
+            let summary = plan.summary();
+            let summary = plan.redactor().redact(&summary).into_owned();
+            writeln!(std::io::stdout().lock(), "valid: {summary}")?;
             Ok(ExitStatus::Success)
         }
         Err(sseload_scenario::Error::Invalid(diagnostics)) => {
-            writeln!(std::io::stderr().lock(), "{diagnostics}")?;
+            let text = Redactor::new()
+                .redact(&diagnostics.to_string())
+                .into_owned();
+            writeln!(std::io::stderr().lock(), "{text}")?;
             Ok(ExitStatus::Error)
         }
-        Err(err) => Err(err.into()),
+        Err(err) => Err(anyhow::anyhow!(
+            "{}",
+            Redactor::new().redact(&format!("{:#}", anyhow::Error::from(err)))
+        )),
     }
 }

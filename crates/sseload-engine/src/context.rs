@@ -1,5 +1,6 @@
 //! What every user of a run shares: the plan, its names, the SSE clients,
-//! the base URLs, the feeders' cursors and the recorder.
+//! the base URLs, the feeders' cursors and the recorder (which masks the
+//! run's secrets in the errors it records).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
 use sseload_client::Client;
-use sseload_scenario::{FeedCursor as Cursor, Plan, Reconnect, Step, VarId};
+use sseload_scenario::{FeedCursor as Cursor, Plan, Reconnect, Redactor, Secrets, Step, VarId};
 use url::Url;
 
 use crate::error::Error;
@@ -51,7 +52,8 @@ impl RunCtx {
             .iter()
             .map(|f| Mutex::new(Cursor::new(f, &mut rng)))
             .collect();
-        let recorder = Recorder::new(names.len());
+        let redactor = redactor(&plan, &initial);
+        let recorder = Recorder::new(names.len(), &redactor);
         let throttle = Throttle::new(&plan.throttle);
         let scenario_throttles = plan
             .scenarios
@@ -90,6 +92,14 @@ impl RunCtx {
     pub(crate) fn base(&self, user: u64) -> &Url {
         &self.bases[usize::try_from(user).unwrap_or_default() % self.bases.len()]
     }
+}
+
+/// The run's redactor: the plan's secrets and the values given to its
+/// secret variables.
+fn redactor(plan: &Plan, initial: &[(VarId, Value)]) -> Redactor {
+    let mut secrets = Secrets::of_plan(plan);
+    secrets.vars(plan, initial);
+    secrets.redactor()
 }
 
 /// One client per reconnect policy the plan uses (and a default one).

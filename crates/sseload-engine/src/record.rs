@@ -2,6 +2,10 @@
 //! number), so no lock is shared by all users; the shards are merged when a
 //! second closes and at the end. Names and metrics are indexes, so recording
 //! an event allocates nothing once a histogram exists.
+//!
+//! Error messages are masked here, as they are recorded, with the run's
+//! [`Redactor`]: secrets never reach the errors table, so neither the
+//! results file nor any report or live view can show them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -11,6 +15,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sseload_metrics::{Histogram, Metric};
+use sseload_scenario::Redactor;
 
 use crate::names::NameId;
 
@@ -18,7 +23,9 @@ use crate::names::NameId;
 pub(crate) const METRICS: usize = Metric::ALL.len();
 
 /// The kinds of error the engine tells apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -118,25 +125,47 @@ pub(crate) struct Tick {
     pub(crate) missed: u64,
 }
 
+/// How many raw error messages a shard remembers the masked form of.
+const MASKED_CACHE: usize = 1024;
+
 /// What one shard holds.
 #[derive(Debug)]
 pub(crate) struct Store {
     pub(crate) histograms: Vec<Option<Box<Histogram>>>,
     pub(crate) counts: Vec<Counts>,
+    /// Error counts by name, kind and message; messages are stored with
+    /// their secrets masked, so nothing downstream sees them in clear.
     pub(crate) errors: HashMap<(NameId, ErrorKind, String), u64>,
     pub(crate) tick: Tick,
     pub(crate) window: Vec<Option<Box<Histogram>>>,
+    redactor: Redactor,
+    /// Raw message to masked message, so a storm of one error is masked once.
+    masked: HashMap<String, String>,
 }
 
 impl Store {
-    fn new(names: usize) -> Self {
+    fn new(names: usize, redactor: Redactor) -> Self {
         Self {
             histograms: (0..names * METRICS).map(|_| None).collect(),
             counts: vec![Counts::default(); names],
             errors: HashMap::new(),
             tick: Tick::default(),
             window: (0..METRICS).map(|_| None).collect(),
+            redactor,
+            masked: HashMap::new(),
         }
+    }
+
+    /// `message` with its secrets masked.
+    fn mask(&mut self, message: &str) -> String {
+        if let Some(masked) = self.masked.get(message) {
+            return masked.clone();
+        }
+        let masked = self.redactor.redact(message).into_owned();
+        if self.masked.len() < MASKED_CACHE {
+            self.masked.insert(message.to_owned(), masked.clone());
+        }
+        masked
     }
 
     /// Records one duration of `metric` under `name`.
@@ -155,10 +184,10 @@ impl Store {
         &mut self.counts[name]
     }
 
-    /// Counts an error; the message is only copied the first time it is seen.
+    /// Counts an error under its message with secrets masked.
     pub(crate) fn error(&mut self, name: NameId, kind: ErrorKind, message: &str) {
         self.tick.errors += 1;
-        let key = (name, kind, message.to_owned());
+        let key = (name, kind, self.mask(message));
         *self.errors.entry(key).or_default() += 1;
     }
 
@@ -200,10 +229,13 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    pub(crate) fn new(names: usize) -> Arc<Self> {
+    /// Shards for `names` names, each masking error messages with `redactor`.
+    pub(crate) fn new(names: usize, redactor: &Redactor) -> Arc<Self> {
         let shards = std::thread::available_parallelism().map_or(4, |n| n.get() * 4);
         Arc::new(Self {
-            shards: (0..shards).map(|_| Mutex::new(Store::new(names))).collect(),
+            shards: (0..shards)
+                .map(|_| Mutex::new(Store::new(names, redactor.clone())))
+                .collect(),
             gauges: Gauges::default(),
         })
     }
@@ -251,5 +283,41 @@ impl Rec {
     /// Adds `delta` to a gauge.
     pub(crate) fn gauge(gauge: &AtomicI64, delta: i64) {
         gauge.fetch_add(delta, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sseload_scenario::Secrets;
+
+    use super::*;
+
+    #[test]
+    fn errors_are_recorded_with_their_secrets_masked() {
+        let mut secrets = Secrets::new();
+        secrets.value("s3cr3t-value");
+        let mut store = Store::new(1, secrets.redactor());
+        let raw = "http://u:p@h/x?token=t answered 401 (s3cr3t-value)";
+        store.error(0, ErrorKind::Status, raw);
+        store.error(0, ErrorKind::Status, raw);
+        store.error(0, ErrorKind::Reset, "the server ended the response body");
+        let mut errors: Vec<_> = store
+            .errors
+            .iter()
+            .map(|((_, k, m), n)| (*k, m.as_str(), *n))
+            .collect();
+        errors.sort_unstable();
+        assert_eq!(
+            errors,
+            [
+                (
+                    ErrorKind::Status,
+                    "http://***@h/x?token=*** answered 401 (***)",
+                    2
+                ),
+                (ErrorKind::Reset, "the server ended the response body", 1),
+            ]
+        );
+        assert_eq!(store.tick.errors, 3);
     }
 }

@@ -291,6 +291,20 @@ impl Plan {
         self.http.tls.accept_invalid_certs
     }
 
+    /// The warning a run prints on stderr, every time, when certificates go
+    /// unverified; it names the targets (credentials masked).
+    pub fn tls_warning(&self) -> Option<String> {
+        let targets = match &self.target {
+            Target::Embedded => "the embedded server".to_owned(),
+            Target::BaseUrls(urls) => urls.iter().map(redact_url).collect::<Vec<_>>().join(", "),
+        };
+        self.tls_insecure().then(|| {
+            format!(
+                "warning: TLS certificates are NOT verified for {targets} (http.tls.accept_invalid_certs): anyone on the path can read and change this run's traffic"
+            )
+        })
+    }
+
     /// The redactor of this plan, before any `--set` override.
     pub fn redactor(&self) -> Redactor {
         Secrets::of_plan(self).redactor()

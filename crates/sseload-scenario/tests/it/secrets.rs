@@ -180,4 +180,12 @@ fn insecure_tls_is_known_to_the_plan() {
         "target: embedded\nhttp: {{ tls: {{ accept_invalid_certs: true }} }}\n{SCENARIO}"
     ));
     assert!(insecure.tls_insecure());
+    assert_eq!(plan(PLAN).tls_warning(), None);
+    let named = plan(&format!(
+        "target: {{ base_urls: [\"https://u:p4ss@a.test/?token=t0k3n\", \"https://b.test/\"] }}\nhttp: {{ tls: {{ accept_invalid_certs: true }} }}\n{SCENARIO}"
+    ));
+    assert_eq!(
+        named.tls_warning().unwrap(),
+        "warning: TLS certificates are NOT verified for https://***@a.test/?token=***, https://b.test/ (http.tls.accept_invalid_certs): anyone on the path can read and change this run's traffic"
+    );
 }
