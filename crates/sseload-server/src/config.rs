@@ -221,7 +221,8 @@ impl ServerBuilder {
         self
     }
 
-    /// How many messages may wait for one subscriber before it is dropped as too slow.
+    /// How many messages may wait for one subscriber before it is dropped as
+    /// too slow; the events of one publish count as one message.
     #[must_use]
     pub fn queue(mut self, messages: usize) -> Self {
         self.config.queue = messages;

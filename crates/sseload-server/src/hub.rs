@@ -33,6 +33,9 @@ pub const MAX_TOPIC_LEN: usize = 128;
 pub(crate) enum Msg {
     /// An encoded event (counts as delivered).
     Event(Bytes),
+    /// Encoded events published together, queued as one message so that a
+    /// batch never overflows a queue with room for one; sent one by one.
+    Batch(Vec<Bytes>),
     /// Encoded bytes that are not an event, such as the `retry` hint.
     Control(Bytes),
     /// A keep-alive comment.
@@ -296,10 +299,7 @@ impl Hub {
             .collect();
         self.log_events(topic, &prepared)?;
         state.seq += prepared.len() as u64;
-        let ids = prepared
-            .into_iter()
-            .map(|event| self.publish_one(&mut state, topic, event))
-            .collect();
+        let ids = self.deliver(&mut state, topic, prepared);
         self.compact(&state);
         Ok(ids)
     }
@@ -341,35 +341,46 @@ impl Hub {
         }
     }
 
-    fn publish_one(&self, state: &mut State, name: &str, prepared: Prepared) -> String {
-        let Prepared { id, stored, data } = prepared;
-        let dropped = self.deliver(state, name, stored, data);
-        for (member, topics) in dropped {
+    /// Hands a batch to the topic's subscribers, then to its ring; returns the ids.
+    fn deliver(&self, state: &mut State, name: &str, prepared: Vec<Prepared>) -> Vec<String> {
+        for (member, topics) in self.hand_out(state, name, &prepared) {
             remove_member(state, member, &topics);
         }
-        id
+        let counters = &self.inner.counters;
+        let replay = self.inner.limits.replay;
+        let mut ids = Vec::with_capacity(prepared.len());
+        let Some(topic) = state.topics.get_mut(name) else {
+            return ids;
+        };
+        for Prepared { id, stored, data } in prepared {
+            topic.published += 1;
+            topic.last_data = Some(data);
+            counters.published.fetch_add(1, Ordering::Relaxed);
+            push_ring(topic, stored, replay);
+            ids.push(id);
+        }
+        ids
     }
 
-    /// Hands an event to the topic's subscribers and its ring; returns the
-    /// subscribers that must be removed from their other topics too.
-    fn deliver(
+    /// Queues the events of a batch that pass each subscriber's type filter,
+    /// as one message; returns the subscribers that must be removed from
+    /// their other topics too (queue full, or stream gone).
+    fn hand_out(
         &self,
         state: &mut State,
         name: &str,
-        stored: Stored,
-        data: Arc<str>,
+        prepared: &[Prepared],
     ) -> Vec<(u64, Arc<[Arc<str>]>)> {
         let counters = &self.inner.counters;
-        let replay = self.inner.limits.replay;
         let Some(topic) = state.topics.get_mut(name) else {
             return Vec::new();
         };
         let mut removed = Vec::new();
         topic.members.retain(|id, member| {
-            if !type_matches(member.types.as_deref(), stored.event_type.as_deref()) {
+            let Some(msg) = message_for(member, prepared) else {
                 return true;
-            }
-            match member.tx.try_send(Msg::Event(stored.bytes.clone())) {
+            };
+            match member.tx.try_send(msg) {
                 Ok(()) => true,
                 Err(TrySendError::Full(_)) => {
                     counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -382,10 +393,6 @@ impl Hub {
                 }
             }
         });
-        topic.published += 1;
-        topic.last_data = Some(data);
-        counters.published.fetch_add(1, Ordering::Relaxed);
-        push_ring(topic, stored, replay);
         removed
     }
 
@@ -562,6 +569,20 @@ pub(crate) fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
         && let Some(old) = topic.ring.pop_front()
     {
         topic.evicted_through = old.seq;
+    }
+}
+
+/// The message carrying what a subscriber gets of a batch, if anything.
+fn message_for(member: &Member, prepared: &[Prepared]) -> Option<Msg> {
+    let mut events: Vec<Bytes> = prepared
+        .iter()
+        .filter(|p| type_matches(member.types.as_deref(), p.stored.event_type.as_deref()))
+        .map(|p| p.stored.bytes.clone())
+        .collect();
+    match events.len() {
+        0 => None,
+        1 => events.pop().map(Msg::Event),
+        _ => Some(Msg::Batch(events)),
     }
 }
 

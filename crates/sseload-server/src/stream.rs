@@ -91,9 +91,19 @@ impl EventStream {
     }
 
     fn next_msg(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg>> {
-        match self.prelude.pop_front() {
-            Some(msg) => Poll::Ready(Some(msg)),
-            None => self.live.poll_recv(cx),
+        loop {
+            let msg = match self.prelude.pop_front() {
+                Some(msg) => msg,
+                None => match std::task::ready!(self.live.poll_recv(cx)) {
+                    Some(msg) => msg,
+                    None => return Poll::Ready(None),
+                },
+            };
+            match msg {
+                // Sent event by event, so that the fault knobs count events.
+                Msg::Batch(events) => self.prelude.extend(events.into_iter().map(Msg::Event)),
+                msg => return Poll::Ready(Some(msg)),
+            }
         }
     }
 
@@ -103,6 +113,12 @@ impl EventStream {
                 self.sent += 1;
                 self.counters.delivered.fetch_add(1, Ordering::Relaxed);
                 bytes
+            }
+            Msg::Batch(events) => {
+                self.sent += events.len() as u64;
+                let count = events.len() as u64;
+                self.counters.delivered.fetch_add(count, Ordering::Relaxed);
+                events.concat().into()
             }
             Msg::Control(bytes) => bytes,
             Msg::Heartbeat => Bytes::from_static(sseload_proto::KEEP_ALIVE),

@@ -10,6 +10,8 @@ mod demo;
 mod durable;
 /// The fault knobs.
 mod faults;
+/// A publisher flood with stalled and vanished subscribers: exact drops, bounded ring.
+mod flood;
 /// Fan-out, resume with Last-Event-ID, slow subscribers, closed topics, filters.
 mod hub;
 /// Heartbeats, stream lifetime and shutdown, under paused time where timing matters.
