@@ -6,6 +6,9 @@
 //!   It can speak TLS ([`Peer::start_tls`]) with a [`SelfSigned`] certificate.
 //! - [`H2Peer`] is a small HTTP/2 (prior knowledge) server on hyper that serves
 //!   one scripted event-stream body to every request and records the requests.
+//! - [`Rogue`] misbehaves on cue for fault tests: per connection a [`Turn`]
+//!   (bytes at once or one at a time, huge bodies, then a reset, a close or a
+//!   hold), and a [`Served`] account of each; after the last turn it refuses.
 //!
 //! Every peer listens on `127.0.0.1:0`, so tests never share ports.
 //!
@@ -30,9 +33,11 @@
 pub use crate::{
     h2::{H2Peer, RecordedRequest},
     peer::{Exchange, Peer, Script},
+    rogue::{Ending, Rogue, SSE_HEAD, Served, Turn},
     tls::SelfSigned,
 };
 
 mod h2;
 mod peer;
+mod rogue;
 mod tls;
