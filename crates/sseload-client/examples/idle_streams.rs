@@ -1,7 +1,11 @@
 //! Measures what a stream costs the client, on both HTTP/1.1 engines, in one run.
 //!
 //! Run: `cargo run --release -p sseload-client --example idle_streams -- 4000 15000`
-//! (options: `--secs S`, the length of the busy measurement, default 20).
+//!
+//! Options: `--secs S`, the length of the busy measurement (default 20);
+//! `--repeat R`, how many times each case runs, the engines taking turns
+//! (default 1; the table shows the median, as this machine is noisy); `--tls`,
+//! every case over TLS 1.3 (ALPN `http/1.1`) as well.
 //!
 //! The example starts itself as a small SSE server on `127.0.0.1:0` (a
 //! separate process, so the server's memory and CPU are not counted), then,
@@ -31,8 +35,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use sseload_client::{Client, EventStream, Http1Engine, Item, Request};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use sseload_test::SelfSigned;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -48,28 +52,68 @@ fn main() -> Res<()> {
     match args.first().map(String::as_str) {
         Some("--serve") => runtime.block_on(serve()),
         Some("--measure") => runtime.block_on(measure(&args[1..])),
-        _ => orchestrate(&args),
+        _ => orchestrate(&options(&args)?),
     }
 }
 
+/// What the command line asked for.
+struct Options {
+    counts: Vec<usize>,
+    secs: u64,
+    repeat: usize,
+    tls: bool,
+}
+
+fn options(args: &[String]) -> Res<Options> {
+    let mut options = Options {
+        counts: Vec::new(),
+        secs: 20,
+        repeat: 1,
+        tls: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--tls" => options.tls = true,
+            "--secs" => options.secs = args.next().ok_or("--secs needs a value")?.parse()?,
+            "--repeat" => options.repeat = args.next().ok_or("--repeat needs a value")?.parse()?,
+            count => options.counts.push(count.parse()?),
+        }
+    }
+    if options.counts.is_empty() {
+        options.counts.push(4000);
+    }
+    options.repeat = options.repeat.max(1);
+    Ok(options)
+}
+
 /// Starts the server, runs every case in its own process, prints the table.
-fn orchestrate(args: &[String]) -> Res<()> {
-    let (counts, secs) = options(args)?;
+fn orchestrate(options: &Options) -> Res<()> {
     let mut server = Command::new(std::env::current_exe()?)
         .arg("--serve")
         .stdout(Stdio::piped())
         .spawn()?;
-    let addr = first_line(&mut server)?;
+    let addrs = first_line(&mut server)?;
+    let (plain, secure) = addrs.split_once(' ').ok_or("no server addresses")?;
+    let mut schemes = vec![("http", plain)];
+    if options.tls {
+        schemes.push(("https", secure));
+    }
     println!(
         "| streams | case | engine | RSS/stream | CPU % of a core | CPU-s per 1M events | events/s |"
     );
     println!("| ---: | --- | --- | ---: | ---: | ---: | ---: |");
     let mut ratios = Vec::new();
-    for &n in &counts {
-        for case in ["idle", "busy"] {
-            let hyper = run_case(&addr, "hyper", case, n, secs)?;
-            let builtin = run_case(&addr, "builtin", case, n, secs)?;
-            ratios.push(ratio_line(n, case, &hyper, &builtin));
+    for &n in &options.counts {
+        for (scheme, addr) in &schemes {
+            for case in ["idle", "busy"] {
+                let url = format!("{scheme}://{addr}/{case}");
+                let [hyper, builtin] = run_pair(&url, n, options)?;
+                let name = format!("{scheme} {case}");
+                print_row(n, &name, "hyper", &hyper);
+                print_row(n, &name, "builtin", &builtin);
+                ratios.push(ratio_line(n, &name, &hyper, &builtin));
+            }
         }
     }
     println!();
@@ -81,23 +125,6 @@ fn orchestrate(args: &[String]) -> Res<()> {
     Ok(())
 }
 
-fn options(args: &[String]) -> Res<(Vec<usize>, u64)> {
-    let mut counts = Vec::new();
-    let mut secs = 20;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        if arg == "--secs" {
-            secs = args.next().ok_or("--secs needs a value")?.parse()?;
-        } else {
-            counts.push(arg.parse()?);
-        }
-    }
-    if counts.is_empty() {
-        counts.push(4000);
-    }
-    Ok((counts, secs))
-}
-
 fn first_line(child: &mut Child) -> Res<String> {
     let mut line = String::new();
     BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
@@ -105,7 +132,7 @@ fn first_line(child: &mut Child) -> Res<String> {
 }
 
 /// What one measuring process reports.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Figures {
     rss_per_stream: f64,
     cpu_share: f64,
@@ -113,46 +140,81 @@ struct Figures {
     events_per_sec: f64,
 }
 
-fn run_case(addr: &str, engine: &str, case: &str, n: usize, secs: u64) -> Res<Figures> {
+impl Figures {
+    fn fields(self) -> [f64; 4] {
+        [
+            self.rss_per_stream,
+            self.cpu_share,
+            self.cpu_per_million,
+            self.events_per_sec,
+        ]
+    }
+
+    fn from_fields([rss_per_stream, cpu_share, cpu_per_million, events_per_sec]: [f64; 4]) -> Self {
+        Self {
+            rss_per_stream,
+            cpu_share,
+            cpu_per_million,
+            events_per_sec,
+        }
+    }
+}
+
+/// Both engines, `repeat` times each, taking turns; the medians.
+fn run_pair(url: &str, n: usize, options: &Options) -> Res<[Figures; 2]> {
+    let mut runs = [Vec::new(), Vec::new()];
+    for round in 0..options.repeat {
+        for turn in 0..2 {
+            let engine = (round + turn) % 2;
+            let name = ["hyper", "builtin"][engine];
+            runs[engine].push(run_case(url, name, n, options.secs)?);
+        }
+    }
+    Ok(runs.map(|runs| median(&runs)))
+}
+
+fn median(runs: &[Figures]) -> Figures {
+    let mut fields = [0.0; 4];
+    for (i, field) in fields.iter_mut().enumerate() {
+        let mut values: Vec<f64> = runs.iter().map(|f| f.fields()[i]).collect();
+        values.sort_by(f64::total_cmp);
+        *field = values[values.len() / 2];
+    }
+    Figures::from_fields(fields)
+}
+
+fn run_case(url: &str, engine: &str, n: usize, secs: u64) -> Res<Figures> {
     let mut child = Command::new(std::env::current_exe()?)
-        .args([
-            "--measure",
-            addr,
-            engine,
-            case,
-            &n.to_string(),
-            &secs.to_string(),
-        ])
+        .args(["--measure", url, engine, &n.to_string(), &secs.to_string()])
         .stdout(Stdio::piped())
         .spawn()?;
     let line = first_line(&mut child)?;
     child.wait()?;
+    let bad = || format!("{engine} {url} {n}: {line:?}");
     let values: Vec<f64> = line
         .split_whitespace()
         .map(str::parse)
         .collect::<Result<_, _>>()
-        .map_err(|err| format!("{engine} {case} {n}: {line:?}: {err}"))?;
-    let [rss_per_stream, cpu_share, cpu_per_million, events_per_sec] = values[..] else {
-        return Err(format!("{engine} {case} {n}: {line:?}").into());
-    };
-    let figures = Figures {
-        rss_per_stream,
-        cpu_share,
-        cpu_per_million,
-        events_per_sec,
+        .map_err(|_| bad())?;
+    let fields: [f64; 4] = values.try_into().map_err(|_| bad())?;
+    Ok(Figures::from_fields(fields))
+}
+
+fn print_row(n: usize, case: &str, engine: &str, figures: &Figures) {
+    let busy = |text: String| {
+        if case.ends_with("busy") {
+            text
+        } else {
+            "-".to_owned()
+        }
     };
     println!(
         "| {n} | {case} | {engine} | {:.2} KiB | {} | {} | {} |",
         figures.rss_per_stream / 1024.0,
-        busy(case, format!("{:.1} %", figures.cpu_share * 100.0)),
-        busy(case, format!("{:.2}", figures.cpu_per_million)),
-        busy(case, format!("{:.0}", figures.events_per_sec)),
+        busy(format!("{:.1} %", figures.cpu_share * 100.0)),
+        busy(format!("{:.2}", figures.cpu_per_million)),
+        busy(format!("{:.0}", figures.events_per_sec)),
     );
-    Ok(figures)
-}
-
-fn busy(case: &str, text: String) -> String {
-    if case == "busy" { text } else { "-".to_owned() }
 }
 
 fn ratio_line(n: usize, case: &str, hyper: &Figures, builtin: &Figures) -> String {
@@ -160,7 +222,7 @@ fn ratio_line(n: usize, case: &str, hyper: &Figures, builtin: &Figures) -> Strin
         "{n} {case} streams, hyper / builtin: RSS per stream {:.2}x",
         hyper.rss_per_stream / builtin.rss_per_stream
     );
-    if case == "busy" {
+    if case.ends_with("busy") {
         line.push_str(&format!(
             ", CPU per event {:.2}x",
             hyper.cpu_per_million / builtin.cpu_per_million
@@ -169,28 +231,41 @@ fn ratio_line(n: usize, case: &str, hyper: &Figures, builtin: &Figures) -> Strin
     line
 }
 
-/// Accepts connections: `GET /idle` gets one event and is held, `GET /busy`
-/// one event a second until the client goes.
+/// Accepts connections, plain and TLS: `GET /idle` gets one event and is
+/// held, `GET /busy` one event a second until the client goes.
 async fn serve() -> Res<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    println!("{}", listener.local_addr()?);
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let secure = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("{} {}", plain.local_addr()?, secure.local_addr()?);
+    let config = SelfSigned::generate().server_config(&[b"http/1.1"]);
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = secure.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    answer(tls).await;
+                }
+            });
+        }
+    });
     loop {
-        let (tcp, _) = listener.accept().await?;
+        let (tcp, _) = plain.accept().await?;
         tokio::spawn(answer(tcp));
     }
 }
 
-async fn answer(mut tcp: TcpStream) {
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(mut io: S) {
     let mut request = Vec::new();
     let mut buf = [0u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match tcp.read(&mut buf).await {
+        match io.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => request.extend_from_slice(&buf[..n]),
         }
     }
     let ticking = request.starts_with(b"GET /busy");
-    if tcp.write_all(HEAD).await.is_err() {
+    if io.write_all(HEAD).await.is_err() {
         return;
     }
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
@@ -198,29 +273,32 @@ async fn answer(mut tcp: TcpStream) {
         ticks.tick().await;
         let event = format!("id: {seq}\ndata: {{\"seq\":{seq},\"price\":101.25}}\n\n");
         let frame = format!("{:X}\r\n{event}\r\n", event.len());
-        if tcp.write_all(frame.as_bytes()).await.is_err() || !ticking {
+        let sent = io.write_all(frame.as_bytes()).await.is_ok() && io.flush().await.is_ok();
+        if !sent || !ticking {
             break;
         }
     }
-    while matches!(tcp.read(&mut buf).await, Ok(n) if n > 0) {}
+    while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
 }
 
 /// One case in this process; prints `rss_per_stream cpu_share cpu_per_million events_per_sec`.
 async fn measure(args: &[String]) -> Res<()> {
-    let [addr, engine, case, n, secs] = args else {
-        return Err("--measure ADDR ENGINE CASE N SECS".into());
+    let [url, engine, n, secs] = args else {
+        return Err("--measure URL ENGINE N SECS".into());
     };
     let engine = match engine.as_str() {
         "hyper" => Http1Engine::Hyper,
         _ => Http1Engine::Builtin,
     };
-    let client = Client::builder().http1_engine(engine).build()?;
-    let url = format!("http://{addr}/{case}");
+    let client = Client::builder()
+        .http1_engine(engine)
+        .danger_accept_invalid_certs(true)
+        .build()?;
     let n: usize = n.parse()?;
-    let figures = if case == "busy" {
-        busy_streams(&client, &url, n, Duration::from_secs(secs.parse()?)).await?
+    let figures = if url.ends_with("/busy") {
+        busy_streams(&client, url, n, Duration::from_secs(secs.parse()?)).await?
     } else {
-        idle_streams(&client, &url, n).await?
+        idle_streams(&client, url, n).await?
     };
     println!(
         "{} {} {} {}",
