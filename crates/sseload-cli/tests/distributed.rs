@@ -272,6 +272,17 @@ scenarios:
       - pause: 60s
 "#;
 
+/// Starts the long run, writing a results snapshot every 200 ms.
+fn spawn_long(plan: &str, results: &str) -> Child {
+    sseload()
+        .args(["run", plan, "--quiet", "--results", results])
+        .args(["--results-every", "200ms"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Waits (with a deadline) until the results file exists with events in it.
 fn wait_for_snapshot(path: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -295,20 +306,7 @@ fn sigkill_loses_at_most_the_last_snapshot_interval() {
     let dir = TempDir::new("kill");
     let plan = dir.file("long.yaml", LONG);
     let results = dir.path("r.json");
-    let mut child = sseload()
-        .args([
-            "run",
-            &plan,
-            "--quiet",
-            "--results",
-            &results,
-            "--results-every",
-            "200ms",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_long(&plan, &results);
     let first = wait_for_snapshot(&results);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -327,20 +325,7 @@ fn sigterm_stops_the_run_and_writes_what_was_measured() {
     let dir = TempDir::new("term");
     let plan = dir.file("long.yaml", LONG);
     let results = dir.path("r.json");
-    let child = sseload()
-        .args([
-            "run",
-            &plan,
-            "--quiet",
-            "--results",
-            &results,
-            "--results-every",
-            "200ms",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_long(&plan, &results);
     wait_for_snapshot(&results);
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -8,7 +8,7 @@ use sseload_scenario::{Assertion, Bound, Condition, Metric, Scope, Statistic, Th
 
 use crate::names::{Name, NameKind};
 use crate::report::Totals;
-use crate::rule::{Rule, statistic_name};
+use crate::rule::Rule;
 use crate::series::ms;
 
 /// The outcome of one assertion.
@@ -43,7 +43,7 @@ fn one(a: &Assertion, totals: &Totals) -> Outcome {
     let text = format!(
         "{}.{} ({}) {}",
         a.metric.name(),
-        statistic_name(a.statistic),
+        a.statistic.name(),
         scope_text(&a.scope),
         condition_text(&a.condition, unit)
     );

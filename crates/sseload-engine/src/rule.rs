@@ -56,7 +56,7 @@ impl From<&Assertion> for Rule {
         };
         Self {
             metric: a.metric.name().to_owned(),
-            statistic: statistic_name(a.statistic),
+            statistic: a.statistic.name(),
             scope: scope.to_owned(),
             scope_name,
             above: above.map(RuleBound::from),
@@ -113,7 +113,8 @@ impl Rule {
         };
         Ok(Assertion {
             metric,
-            statistic: parse_statistic(&self.statistic)?,
+            statistic: Statistic::from_name(&self.statistic)
+                .ok_or_else(|| format!("unknown statistic `{}`", self.statistic))?,
             scope,
             condition,
         })
@@ -132,40 +133,6 @@ impl RuleBound {
             inclusive: self.inclusive,
         })
     }
-}
-
-/// The statistic's name in results files and assertion texts.
-pub(crate) fn statistic_name(stat: Statistic) -> String {
-    match stat {
-        Statistic::Count => "count".into(),
-        Statistic::Rate => "rate".into(),
-        Statistic::Min => "min".into(),
-        Statistic::Max => "max".into(),
-        Statistic::Mean => "mean".into(),
-        Statistic::StdDev => "stddev".into(),
-        Statistic::Percentile(p) => format!("p{p}"),
-        Statistic::FailedCount => "failed_count".into(),
-        Statistic::FailedPercent => "failed_percent".into(),
-    }
-}
-
-fn parse_statistic(text: &str) -> Result<Statistic, String> {
-    Ok(match text {
-        "count" => Statistic::Count,
-        "rate" => Statistic::Rate,
-        "min" => Statistic::Min,
-        "max" => Statistic::Max,
-        "mean" => Statistic::Mean,
-        "stddev" => Statistic::StdDev,
-        "failed_count" => Statistic::FailedCount,
-        "failed_percent" => Statistic::FailedPercent,
-        other => other
-            .strip_prefix('p')
-            .and_then(|p| p.parse::<f64>().ok())
-            .filter(|p| *p > 0.0 && *p <= 100.0)
-            .map(Statistic::Percentile)
-            .ok_or_else(|| format!("unknown statistic `{other}`"))?,
-    })
 }
 
 #[cfg(test)]

@@ -70,8 +70,10 @@ scenarios:
     let report = engine.await.unwrap();
     let ttfe = metric(name(&report, "delayed"), "time_to_first_event");
     assert_eq!(ttfe.count, 5);
+    // The server's delay is a hard lower bound; above it, only the
+    // scheduling of a loaded 2-core machine (seen: +16 ms at load 17).
     assert!(
-        (200.0..=210.0).contains(&ttfe.p50),
+        (200.0..=260.0).contains(&ttfe.p50),
         "time to first event p50 {} ms",
         ttfe.p50
     );

@@ -119,6 +119,44 @@ pub enum Statistic {
 }
 
 impl Statistic {
+    /// The statistic a name in scenario and results files stands for:
+    /// `count`, `rate`, `min`, `max`, `mean`, `stddev`, `failed_count`,
+    /// `failed_percent`, or `pNN` with NN in `(0, 100]`.
+    pub fn from_name(text: &str) -> Option<Self> {
+        Some(match text {
+            "count" => Self::Count,
+            "rate" => Self::Rate,
+            "min" => Self::Min,
+            "max" => Self::Max,
+            "mean" => Self::Mean,
+            "stddev" => Self::StdDev,
+            "failed_count" => Self::FailedCount,
+            "failed_percent" => Self::FailedPercent,
+            _ => {
+                let p: f64 = text.strip_prefix('p')?.parse().ok()?;
+                if !(p > 0.0 && p <= 100.0) {
+                    return None;
+                }
+                Self::Percentile(p)
+            }
+        })
+    }
+
+    /// Its name, as [`from_name`](Self::from_name) reads it.
+    pub fn name(self) -> String {
+        match self {
+            Self::Count => "count".into(),
+            Self::Rate => "rate".into(),
+            Self::Min => "min".into(),
+            Self::Max => "max".into(),
+            Self::Mean => "mean".into(),
+            Self::StdDev => "stddev".into(),
+            Self::Percentile(p) => format!("p{p}"),
+            Self::FailedCount => "failed_count".into(),
+            Self::FailedPercent => "failed_percent".into(),
+        }
+    }
+
     /// Whether its value is a duration (for timing metrics).
     pub fn is_duration(self) -> bool {
         matches!(

@@ -40,7 +40,7 @@ fn metric(ctx: &mut Ctx<'_>, text: &Spanned<String>) -> Option<(Metric, Statisti
             format!("metrics: {}", list(Metric::ALL.iter().map(|(n, _)| n))),
         );
     };
-    let Some(statistic) = statistic(stat) else {
+    let Some(statistic) = Statistic::from_name(stat) else {
         return ctx.error_hint(
             text.at,
             format!("unknown statistic `{stat}`"),
@@ -48,26 +48,6 @@ fn metric(ctx: &mut Ctx<'_>, text: &Spanned<String>) -> Option<(Metric, Statisti
         );
     };
     applies(ctx, text, metric, statistic).map(|()| (metric, statistic))
-}
-
-fn statistic(text: &str) -> Option<Statistic> {
-    Some(match text {
-        "count" => Statistic::Count,
-        "rate" => Statistic::Rate,
-        "min" => Statistic::Min,
-        "max" => Statistic::Max,
-        "mean" => Statistic::Mean,
-        "stddev" => Statistic::StdDev,
-        "failed_count" => Statistic::FailedCount,
-        "failed_percent" => Statistic::FailedPercent,
-        _ => {
-            let p: f64 = text.strip_prefix('p')?.parse().ok()?;
-            if !(p > 0.0 && p <= 100.0) {
-                return None;
-            }
-            Statistic::Percentile(p)
-        }
-    })
 }
 
 fn applies(
