@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::{Diagnostics, Error};
+use crate::error::{Diagnostic, Diagnostics, Error, Pos};
 use crate::plan::Plan;
 use crate::raw::Document;
 use crate::resolve::{self, Options};
@@ -13,10 +13,11 @@ use crate::yaml::{de, node};
 /// bodies, CA files) are resolved against the file's directory.
 pub fn from_path(path: impl AsRef<Path>) -> Result<Plan, Error> {
     let path = path.as_ref();
-    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
+    let source = String::from_utf8(bytes).map_err(|e| not_utf8(path, &e))?;
     let base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
     let name = path.file_stem().map_or_else(
         || "scenario".to_owned(),
@@ -40,6 +41,11 @@ pub fn from_str_in(
     default_name: &str,
 ) -> Result<Plan, Error> {
     let invalid = |items| Error::Invalid(Diagnostics::new(origin, source, items));
+    if is_empty(source) {
+        let empty = Diagnostic::new("the scenario is empty", None)
+            .hint("a scenario needs at least `target:` and `scenarios:`");
+        return Err(invalid(vec![empty]));
+    }
     let tree = node::parse(source).map_err(|d| invalid(vec![d]))?;
     let sink = de::Sink::default();
     let parsed = de::from_node::<Document>(&tree, &sink);
@@ -62,4 +68,37 @@ pub fn from_str_in(
         Some(plan) if diags.is_empty() => Ok(plan),
         _ => Err(invalid(diags)),
     }
+}
+
+/// Nothing but blank lines, comments and document markers.
+fn is_empty(source: &str) -> bool {
+    source.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+    })
+}
+
+/// A file that is not UTF-8: where the first bad byte is.
+fn not_utf8(path: &Path, err: &std::string::FromUtf8Error) -> Error {
+    let bytes = err.as_bytes();
+    let valid = err.utf8_error().valid_up_to();
+    let before = String::from_utf8_lossy(&bytes[..valid]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let at = Pos {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+    };
+    let message = format!(
+        "the file is not UTF-8 text: invalid byte 0x{:02x}",
+        bytes[valid]
+    );
+    let item = Diagnostic::new(message, Some(at))
+        .hint("scenario files are UTF-8 text (YAML); save it as UTF-8");
+    let source = String::from_utf8_lossy(bytes).into_owned();
+    Error::Invalid(Diagnostics::new(
+        path.display().to_string(),
+        source,
+        vec![item],
+    ))
 }

@@ -61,8 +61,23 @@ fn syntax_error(err: &serde_saphyr::Error) -> Diagnostic {
         .location()
         .and_then(|loc| position(loc.line(), loc.column()));
     let text = err.without_snippet().to_string();
-    let message = strip_location_prefix(&text).to_owned();
+    let message = strip_location_prefix(&text);
+    if let Some(key) = duplicate_key(message) {
+        return Diagnostic::new(format!("invalid YAML: duplicate key `{key}`"), at)
+            .hint("a key may appear only once in a mapping; keep one of them");
+    }
     Diagnostic::new(format!("invalid YAML: {message}"), at)
+}
+
+/// The key of serde-saphyr's "duplicate mapping key: KEY, set
+/// DuplicateKeyPolicy in Options if acceptable …", which names an API the
+/// reader of a scenario cannot use.
+fn duplicate_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("duplicate mapping key: ")?;
+    Some(
+        rest.split_once(", set DuplicateKeyPolicy")
+            .map_or(rest, |(key, _)| key),
+    )
 }
 
 /// serde-saphyr prefixes messages with "line L column C: "; we print the

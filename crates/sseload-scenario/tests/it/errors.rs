@@ -576,3 +576,144 @@ scenarios:
 1 error in <string>"##;
     assert_eq!(errors(yaml), expected);
 }
+
+#[test]
+fn an_empty_scenario_says_so() {
+    for yaml in ["", "\n  \n", "# nothing yet\n---\n"] {
+        let expected = r##"error: the scenario is empty
+ --> <string>
+  = hint: a scenario needs at least `target:` and `scenarios:`
+1 error in <string>"##;
+        assert_eq!(errors(yaml), expected, "{yaml:?}");
+    }
+}
+
+#[test]
+fn a_document_that_is_not_a_mapping() {
+    let expected = r##"error: expected a mapping, found a string
+ --> <string>:1:1
+  |
+1 | just a sentence
+  | ^
+1 error in <string>"##;
+    assert_eq!(errors("just a sentence\n"), expected);
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    let yaml = r##"target: embedded
+target: embedded
+scenarios: []
+"##;
+    let expected = r##"error: invalid YAML: duplicate key `target`
+ --> <string>:2:1
+  |
+2 | target: embedded
+  | ^
+  = hint: a key may appear only once in a mapping; keep one of them
+1 error in <string>"##;
+    assert_eq!(errors(yaml), expected);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_points_at_the_first_bad_byte() {
+    let path = std::env::temp_dir().join(format!("sseload-not-utf8-{}.yaml", std::process::id()));
+    std::fs::write(&path, b"name: a\ntarget: \xc3\x28 embedded\n").unwrap();
+    let err = sseload_scenario::from_path(&path).unwrap_err();
+    let _ = std::fs::remove_file(&path);
+    let shown = path.display();
+    let expected = format!(
+        "error: the file is not UTF-8 text: invalid byte 0xc3
+ --> {shown}:2:9
+  |
+2 | target: \u{fffd}( embedded
+  |         ^
+  = hint: scenario files are UTF-8 text (YAML); save it as UTF-8
+1 error in {shown}"
+    );
+    assert_eq!(err.to_string(), expected);
+}
+
+#[test]
+fn a_missing_file_or_a_directory_cannot_be_read() {
+    let missing = sseload_scenario::from_path("/nonexistent/scenario.yaml").unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "cannot read scenario file /nonexistent/scenario.yaml"
+    );
+    let source = std::error::Error::source(&missing).unwrap().to_string();
+    assert!(source.starts_with("No such file or directory"), "{source}");
+    let dir = std::env::temp_dir();
+    let directory = sseload_scenario::from_path(&dir).unwrap_err();
+    assert_eq!(
+        directory.to_string(),
+        format!("cannot read scenario file {}", dir.display())
+    );
+}
+
+#[test]
+fn bad_base_url_hosts_and_ports() {
+    let yaml = r##"target: { base_urls: ["http://:80/", "http://h:99999/", "https://"] }
+scenarios:
+  - name: s
+    load: [{at_once_users: 1}]
+    steps: []
+"##;
+    let expected = r##"error: invalid base URL `http://:80/`: empty host
+ --> <string>:1:23
+  |
+1 | target: { base_urls: ["http://:80/", "http://h:99999/", "https://"] }
+  |                       ^
+  = hint: write a full URL such as http://127.0.0.1:8080
+
+error: invalid base URL `http://h:99999/`: invalid port number
+ --> <string>:1:38
+  |
+1 | target: { base_urls: ["http://:80/", "http://h:99999/", "https://"] }
+  |                                      ^
+  = hint: write a full URL such as http://127.0.0.1:8080
+
+error: invalid base URL `https://`: empty host
+ --> <string>:1:57
+  |
+1 | target: { base_urls: ["http://:80/", "http://h:99999/", "https://"] }
+  |                                                         ^
+  = hint: write a full URL such as http://127.0.0.1:8080
+3 errors in <string>"##;
+    assert_eq!(errors(yaml), expected);
+}
+
+#[test]
+fn bad_step_urls_scheme_port_and_host() {
+    let yaml = r##"target: embedded
+scenarios:
+  - name: s
+    load: [{at_once_users: 1}]
+    steps:
+      - http: { name: a, url: "ftp://h/x" }
+      - sse_connect: { name: b, url: "http://h:70000/x" }
+      - http: { name: c, url: "http://[::1/x" }
+"##;
+    let expected = r##"error: URL `ftp://h/x` is neither absolute nor a path
+ --> <string>:6:31
+  |
+6 |       - http: { name: a, url: "ftp://h/x" }
+  |                               ^
+  = hint: start it with `/` (relative to the target) or `http(s)://`
+
+error: invalid URL `http://h:70000/x`: invalid port number
+ --> <string>:7:38
+  |
+7 |       - sse_connect: { name: b, url: "http://h:70000/x" }
+  |                                      ^
+  = hint: such as http://127.0.0.1:8080/stream
+
+error: invalid URL `http://[::1/x`: invalid IPv6 address
+ --> <string>:8:31
+  |
+8 |       - http: { name: c, url: "http://[::1/x" }
+  |                               ^
+  = hint: such as http://127.0.0.1:8080/stream
+3 errors in <string>"##;
+    assert_eq!(errors(yaml), expected);
+}
