@@ -1,0 +1,554 @@
+"""The bench suite behind scripts/bench.sh: each part measures one claim of
+docs/BENCHMARKS.md and returns table rows (figure, value, target, peer,
+ratio, command). Run one part with `scripts/bench.sh PART` (scale,
+throughput, locust, server, startup, parser); `scripts/bench.sh` runs them all.
+
+Environment knobs (defaults in brackets): BENCH_STREAMS [15000],
+BENCH_LOCUST_STREAMS [1000], BENCH_SUBSCRIBERS [10000], BENCH_RATE [10].
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    ROOT,
+    Group,
+    Serve,
+    counts_of,
+    fmt,
+    free_port,
+    log,
+    median,
+    outcome_of,
+    results,
+    sample_until,
+    scenario,
+    stat_of,
+    stop,
+    wait_port,
+)
+
+HERE = Path(__file__).resolve().parent
+DELIVERED = "sseload_server_events_delivered"
+
+
+class Row:
+    def __init__(self, part, figure, value, target="", peer="", ratio="", command=""):
+        self.cells = [part, figure, value, target, peer, ratio, command]
+
+
+def run_sseload(ctx, plan, *extra, name):
+    """Starts `sseload run` on a plan; returns (process, results path, log path)."""
+    out = ctx.out / f"{name}.json"
+    logfile = ctx.out / f"{name}.log"
+    cmd = [str(ctx.sseload), "run", str(plan), "--quiet", "--results", str(out), *extra]
+    proc = subprocess.Popen(cmd, stdout=open(logfile, "w"), stderr=subprocess.STDOUT)
+    return proc, out, logfile
+
+
+def finish(proc, logfile, limit):
+    """Waits for a bounded run to end by itself."""
+    try:
+        proc.wait(limit)
+    except subprocess.TimeoutExpired:
+        stop(proc)
+        raise RuntimeError(f"{proc.args} did not end within {limit} s; see {logfile}")
+
+
+# ---------------------------------------------------------------- a. scale
+
+
+def hold_clock_streams(ctx, streams, label):
+    """One `sseload run` holding `streams` clock streams with a check on each
+    event; CPU and memory of that process over the window 25–60 s."""
+    server = Serve(ctx.sseload, "--heartbeat", "off", logfile=ctx.out / f"{label}-serve.log")
+    try:
+        plan = scenario(HERE / "scale.yaml", server.base, ctx.out, f"{label}.yaml")
+        scale = streams / 15000
+        proc, out, logfile = run_sseload(ctx, plan, "--users-scale", f"{scale:.6f}", name=label)
+        group = Group(proc.pid)
+        delivered = {}
+
+        def mark(at, _sample):
+            if at in (25, 60):
+                delivered[at] = server.metric(DELIVERED)
+
+        taken = sample_until(proc, [2, 25, 60], {"run": group, "serve": server.group}, mark)
+        finish(proc, logfile, 120)
+        report = results(out)
+    finally:
+        server.close()
+    open_streams = max(s["streams"] for s in report["series"])
+    cpu0, rss0, t0 = taken[25]["run"]
+    cpu1, rss1, t1 = taken[60]["run"]
+    events = delivered[60] - delivered[25]
+    ok, ko = outcome_of(report, "ts checked")
+    conn = counts_of(report, "clock")
+    return {
+        "streams": open_streams,
+        "cpu_percent": 100 * (cpu1 - cpu0) / (t1 - t0),
+        "rss_per_stream_kib": (rss1 - taken[2]["run"][1]) / open_streams,
+        "rss_mib": rss1 / 1024,
+        "cpu_s_per_million": 1e6 * (cpu1 - cpu0) / events,
+        "events_per_s": events / (t1 - t0),
+        "listens_ok": ok,
+        "listens_ko": ko,
+        "connect_ko": conn["ko"],
+        "reconnects": conn["reconnects"],
+        "server_rss_mib": taken[60]["serve"][1] / 1024,
+        "server_cpu_percent": 100 * (taken[60]["serve"][0] - taken[25]["serve"][0]) / (t1 - t0),
+    }
+
+
+def part_scale(ctx):
+    n = int(os.environ.get("BENCH_STREAMS", "15000"))
+    log(f"scale: {n} streams, 1 event/s each, a JSON Path check on each")
+    m = hold_clock_streams(ctx, n, "scale")
+    ctx.notes.append(
+        f"scale: {m['streams']} streams open, {m['events_per_s']:.0f} events/s received and checked, "
+        f"listens OK {m['listens_ok']} KO {m['listens_ko']}, connects KO {m['connect_ko']}, "
+        f"reconnects {m['reconnects']}; run RSS {m['rss_mib']:.0f} MiB; "
+        f"server (separate process) RSS {m['server_rss_mib']:.0f} MiB, CPU {m['server_cpu_percent']:.0f} %"
+    )
+    cmd = f"BENCH_STREAMS={n} scripts/bench.sh scale"
+    ctx.data["scale"] = m
+    return [
+        Row("scale", f"streams held by one `sseload run`", f"{m['streams']}", "15 000", command=cmd),
+        Row("scale", "CPU, % of one core", fmt(m["cpu_percent"]), "< 25", command=cmd),
+        Row("scale", "RSS growth per stream, KiB", fmt(m["rss_per_stream_kib"]), "< 8", command=cmd),
+        Row("scale", "CPU-seconds per million events received + checked", fmt(m["cpu_s_per_million"], 2), "", command=cmd),
+    ]
+
+
+# ---------------------------------------------------------------- b. throughput
+
+
+def firehose(ctx, plan_name, label):
+    server = Serve(ctx.sseload, "--heartbeat", "off", logfile=ctx.out / f"{label}-serve.log")
+    try:
+        plan = scenario(HERE / plan_name, server.base, ctx.out, f"{label}.yaml")
+        proc, out, logfile = run_sseload(ctx, plan, name=label)
+        taken = sample_until(proc, [3, 11], {"run": Group(proc.pid), "serve": server.group})
+        finish(proc, logfile, 60)
+        report = results(out)
+    finally:
+        server.close()
+    steady = [s["events"] for s in report["series"] if 3 < s["second"] <= 11]
+    cpu = taken[11]["run"][0] - taken[3]["run"][0]
+    events = sum(steady)
+    return {
+        "events_per_s": median(steady),
+        "cpu_cores": cpu / (taken[11]["run"][2] - taken[3]["run"][2]),
+        "ns_per_event": 1e9 * cpu / events if events else None,
+        "server_cores": (taken[11]["serve"][0] - taken[3]["serve"][0]) / (taken[11]["serve"][2] - taken[3]["serve"][2]),
+        "report": report,
+    }
+
+
+def part_throughput(ctx):
+    rows = []
+    for plan, label, target, what in [
+        ("firehose.yaml", "firehose", 1_000_000, "events/s received, no checks"),
+        ("firehose-check.yaml", "firehose-check", 300_000, "events/s received, JSON Path check on each"),
+    ]:
+        log(f"throughput: {plan}")
+        m = firehose(ctx, plan, label)
+        if label == "firehose-check":
+            ok, ko = outcome_of(m["report"], "ts checked")
+            ctx.notes.append(f"{label}: listens OK {ok} KO {ko}")
+        ctx.notes.append(
+            f"{label}: client {m['cpu_cores']:.2f} cores, {m['ns_per_event']:.0f} ns CPU per event; "
+            f"server {m['server_cores']:.2f} cores"
+        )
+        cmd = f"scripts/bench.sh throughput  # sseload run scripts/bench/{plan}"
+        rows.append(Row("throughput", what, fmt(m["events_per_s"]), f"≥ {target:,}".replace(",", " "), command=cmd))
+        rows.append(Row("throughput", f"CPU per event ({label}), ns", fmt(m["ns_per_event"], 0), "", command=cmd))
+    return rows
+
+
+def part_profile(ctx):
+    """Where the client's time goes on the firehose: `perf record` (cpu-clock,
+    call graphs) on the `sseload run` process, top symbols written out."""
+    rows = []
+    for plan, label in [("firehose.yaml", "profile-firehose"), ("firehose-check.yaml", "profile-firehose-check")]:
+        log(f"profile: perf record on sseload run {plan}")
+        server = Serve(ctx.sseload, "--heartbeat", "off", logfile=ctx.out / f"{label}-serve.log")
+        data = ctx.out / f"{label}.perf.data"
+        try:
+            plan_path = scenario(HERE / plan, server.base, ctx.out, f"{label}.yaml")
+            proc, _out, logfile = run_sseload(ctx, plan_path, name=label)
+            time.sleep(3)
+            perf = subprocess.run(
+                ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", str(data),
+                 "-p", str(proc.pid), "--", "sleep", "6"],
+                capture_output=True, text=True, timeout=60,
+            )
+            finish(proc, logfile, 60)
+        finally:
+            server.close()
+        if perf.returncode != 0:
+            raise RuntimeError(f"perf record failed: {perf.stderr.strip()[-300:]}")
+        report = subprocess.run(
+            ["perf", "report", "-i", str(data), "--stdio", "--no-children", "--percent-limit", "1",
+             "-g", "none", "--sort", "dso,symbol"],
+            capture_output=True, text=True, timeout=300,
+        )
+        text = report.stdout
+        (ctx.out / f"{label}.txt").write_text(text)
+        top = [l for l in text.splitlines() if l.strip() and not l.startswith("#")][:6]
+        summary = "; ".join(re.sub(r"\s+", " ", l.strip()) for l in top)
+        ctx.notes.append(f"{label} top symbols (self time): {summary}")
+        rows.append(Row("profile", f"perf profile of `sseload run` on {plan}", f"target/bench/{label}.txt", "",
+                        command="scripts/bench.sh profile"))
+    return rows
+
+
+# ---------------------------------------------------------------- c. Locust
+
+
+def locust_hold(ctx, streams, label, seconds=60):
+    """Locust (one process) holding `streams` clock streams for `seconds`."""
+    server = Serve(ctx.sseload, "--heartbeat", "off", logfile=ctx.out / f"{label}-serve.log")
+    totals = ctx.out / f"{label}-totals.json"
+    env = dict(os.environ, SSE_BENCH_OUT=str(totals), SSE_BENCH_HOLD="3600")
+    rate = max(1, streams // 15)
+    cmd = [
+        str(ctx.venv / "bin" / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
+        "-u", str(streams), "-r", str(rate), "-t", f"{seconds}s", "--host", server.base,
+        "--only-summary", "--stop-timeout", "0", "--loglevel", "WARNING",
+    ]
+    logfile = ctx.out / f"{label}.log"
+    proc = subprocess.Popen(cmd, stdout=open(logfile, "w"), stderr=subprocess.STDOUT, env=env)
+    delivered = {}
+
+    def mark(at, _sample):
+        if at in (25, 55):
+            delivered[at] = server.metric(DELIVERED)
+
+    try:
+        time.sleep(0.5)
+        taken = sample_until(proc, [0.6, 25, 55], {"run": Group(proc.pid)}, mark)
+        finish(proc, logfile, seconds + 60)
+    finally:
+        server.close()
+    got = json.loads(totals.read_text()) if totals.exists() else {}
+    cpu0, _, t0 = taken[25]["run"]
+    cpu1, rss1, t1 = taken[55]["run"]
+    events = delivered[55] - delivered[25]
+    return {
+        "streams": got.get("streams", 0),
+        "cpu_percent": 100 * (cpu1 - cpu0) / (t1 - t0),
+        "rss_per_stream_kib": (rss1 - taken[0.6]["run"][1]) / streams,
+        "cpu_s_per_million": 1e6 * (cpu1 - cpu0) / events,
+        "events_per_s": events / (t1 - t0),
+        "totals": got,
+        "cmd": cmd,
+    }
+
+
+def part_locust(ctx):
+    n = int(os.environ.get("BENCH_LOCUST_STREAMS", "1000"))
+    log(f"locust: {n} streams each side, 1 event/s per stream, a check on each event")
+    ours = hold_clock_streams(ctx, n, "vs-locust-sseload")
+    theirs = locust_hold(ctx, n, "vs-locust-locust")
+    ctx.notes.append(
+        f"locust at {n} streams: {theirs['totals']} (events received and checked by the locustfile), "
+        f"{theirs['events_per_s']:.0f} events/s sent to it, CPU {theirs['cpu_percent']:.0f} %; "
+        f"sseload at {n} streams: CPU {ours['cpu_percent']:.1f} %"
+    )
+    cpu_ratio = theirs["cpu_s_per_million"] / ours["cpu_s_per_million"]
+    mem_ratio = theirs["rss_per_stream_kib"] / ours["rss_per_stream_kib"]
+    # At one event per second per stream, a core holds 1e6 / (CPU-s per million) streams.
+    ours_per_core = 1e6 / ours["cpu_s_per_million"]
+    theirs_per_core = 1e6 / theirs["cpu_s_per_million"]
+    big = ctx.data.get("scale")
+    if big:
+        ours_per_core = big["streams"] / (big["cpu_percent"] / 100)
+    cmd = f"BENCH_LOCUST_STREAMS={n} scripts/bench.sh locust"
+    return [
+        Row("locust", f"CPU-s per million events ({n} streams, 1 event/s, check on each)",
+            fmt(ours["cpu_s_per_million"], 2), "", fmt(theirs["cpu_s_per_million"], 1), f"{cpu_ratio:.0f}× less (target ≥ 20×)", cmd),
+        Row("locust", f"RSS per stream, KiB ({n} streams)", fmt(ours["rss_per_stream_kib"]), "",
+            fmt(theirs["rss_per_stream_kib"]), f"{mem_ratio:.1f}× less", cmd),
+        Row("locust", "streams per core at 1 event/s (from CPU per stream)", fmt(ours_per_core, 0), "",
+            fmt(theirs_per_core, 0), f"{ours_per_core / theirs_per_core:.0f}× more (target ≥ 20×)", cmd),
+    ]
+
+
+# ---------------------------------------------------------------- d. server vs nchan
+
+
+class Nchan:
+    def __init__(self, ctx):
+        self.port = free_port()
+        self.prefix = ctx.out / "nginx"
+        for sub in ["", "body", "proxy", "fastcgi", "uwsgi", "scgi"]:
+            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        conf = (HERE / "nginx.conf.in").read_text()
+        conf = conf.replace("@PREFIX@", str(self.prefix)).replace("@PORT@", str(self.port))
+        (self.prefix / "nginx.conf").write_text(conf)
+        self.out = open(ctx.out / "nginx.log", "w")
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf")],
+            stdout=self.out, stderr=subprocess.STDOUT,
+        )
+        wait_port(self.port)
+        self.group = Group(self.proc.pid, with_children=True)
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self):
+        stop(self.proc)
+        self.out.close()
+
+
+def fanout_against(ctx, server, label, sub_path, pub_url, fmt_name, subscribers, rate):
+    plan = scenario(HERE / "fanout-subscribers.yaml", server.base, ctx.out, f"{label}.yaml")
+    scale = subscribers / 10000
+    proc, out, logfile = run_sseload(
+        ctx, plan, "--set", f"path={sub_path}", "--users-scale", f"{scale:.6f}", name=label
+    )
+    before = server.group.pss()
+    publisher = None
+    try:
+        taken = sample_until(proc, [0.3, 12.5], {"run": Group(proc.pid)})
+        connected = server.group.pss()
+        cpu0 = server.group.cpu()
+        t0 = time.monotonic()
+        publisher = subprocess.run(
+            [sys.executable, str(HERE / "publisher.py"), "--url", pub_url, "--format", fmt_name,
+             "--rate", str(rate), "--seconds", "20"],
+            capture_output=True, text=True, timeout=60,
+        )
+        server_cpu = (server.group.cpu() - cpu0) / (time.monotonic() - t0)
+        finish(proc, logfile, 90)
+    finally:
+        stop(proc)
+    report = results(out)
+    published = json.loads(publisher.stdout or "{}")
+    counts = counts_of(report, "subscribe")
+    opened = max(s["streams"] for s in report["series"])
+    window = [s for s in report["series"] if s["events"] > 0]
+    busy = len(window)
+    del taken
+    return {
+        "subscribers": opened,
+        "published": published.get("published", 0),
+        "pub_failed": published.get("failed", 0),
+        "delivered": counts["events"],
+        "expected": published.get("published", 0) * opened,
+        "deliveries_per_s": counts["events"] / max(busy, 1),
+        "peak_per_s": max((s["events"] for s in window), default=0),
+        "p50": stat_of(report, "subscribe", "delivery_latency", "p50"),
+        "p99": stat_of(report, "subscribe", "delivery_latency", "p99"),
+        "mem_per_sub_kib": (connected - before) / opened,
+        "server_cores": server_cpu,
+        "reconnects": counts["reconnects"],
+    }
+
+
+def part_server(ctx):
+    subs = int(os.environ.get("BENCH_SUBSCRIBERS", "10000"))
+    rate = float(os.environ.get("BENCH_RATE", "10"))
+    log(f"server: {subs} subscribers, {rate} events/s, sseload serve then nginx + nchan")
+    serve = Serve(ctx.sseload, "--heartbeat", "off", "--max-connections", "19000",
+                  logfile=ctx.out / "fanout-serve.log")
+    try:
+        ours = fanout_against(ctx, serve, "fanout-sseload", "/topics/bench",
+                              serve.base + "/topics/bench", "hub", subs, rate)
+    finally:
+        serve.close()
+    nchan = Nchan(ctx)
+    try:
+        theirs = fanout_against(ctx, nchan, "fanout-nchan", "/sub/bench",
+                                nchan.base + "/pub/bench", "nchan", subs, rate)
+    finally:
+        nchan.close()
+    for who, m in [("sseload serve", ours), ("nginx+nchan", theirs)]:
+        ctx.notes.append(
+            f"fan-out {who}: {m['subscribers']} subscribers, {m['published']} published "
+            f"({m['pub_failed']} failed), {m['delivered']} of {m['expected']} delivered, "
+            f"peak {m['peak_per_s']} deliveries/s, server CPU {m['server_cores']:.2f} cores while publishing, "
+            f"{m['reconnects']} reconnects"
+        )
+    cmd = f"BENCH_SUBSCRIBERS={subs} BENCH_RATE={rate:g} scripts/bench.sh server"
+
+    def ratio(a, b, lower_better=True):
+        if not a or not b:
+            return "–"
+        r = b / a if lower_better else a / b
+        return f"{r:.2f}× ({'better' if r >= 1 else 'worse'})"
+
+    return [
+        Row("server", f"deliveries/s ({subs} subscribers, {rate:g} events/s)", fmt(ours["deliveries_per_s"]), "",
+            fmt(theirs["deliveries_per_s"]), ratio(ours["deliveries_per_s"], theirs["deliveries_per_s"], False), cmd),
+        Row("server", "p50 delivery latency, ms", fmt(ours["p50"], 2), "", fmt(theirs["p50"], 2),
+            ratio(ours["p50"], theirs["p50"]), cmd),
+        Row("server", "p99 delivery latency, ms", fmt(ours["p99"], 2), "≤ nchan", fmt(theirs["p99"], 2),
+            ratio(ours["p99"], theirs["p99"]), cmd),
+        Row("server", "memory per subscriber (PSS growth), KiB", fmt(ours["mem_per_sub_kib"]), "≤ nchan",
+            fmt(theirs["mem_per_sub_kib"]), ratio(ours["mem_per_sub_kib"], theirs["mem_per_sub_kib"]), cmd),
+    ]
+
+
+# ---------------------------------------------------------------- e. start-up
+
+
+STARTUP_PLAN = """name: startup
+target: {{ base_url: "http://127.0.0.1:{port}" }}
+max_duration: 10s
+scenarios:
+  - name: one
+    load: [ {{ at_once_users: 1 }} ]
+    steps:
+      - sse_connect: {{ name: first, url: /first, reconnect: false }}
+"""
+
+
+def first_connection(cmd, listener, deadline=30.0):
+    """Seconds from spawning `cmd` to the first connection it makes to `listener`."""
+    import socket
+
+    listener.settimeout(deadline)
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        conn, _ = listener.accept()
+        took = time.monotonic() - started
+        conn.close()
+    except socket.timeout:
+        took = None
+    finally:
+        stop(proc, grace=5)
+    return took
+
+
+def part_startup(ctx):
+    import socket
+
+    rounds = 15
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    plan = ctx.out / "startup.yaml"
+    plan.write_text(STARTUP_PLAN.format(port=port))
+    ours_cmd = [str(ctx.sseload), "run", str(plan), "--quiet"]
+    curl_cmd = ["curl", "-s", "-m", "5", f"http://127.0.0.1:{port}/first"]
+    locust_cmd = [
+        str(ctx.venv / "bin" / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
+        "-u", "1", "-r", "1", "-t", "5s", "--host", f"http://127.0.0.1:{port}", "--only-summary",
+    ]
+    log(f"startup: {rounds} rounds of sseload run and curl, 3 of locust")
+    ours, floor, theirs = [], [], []
+    for _ in range(rounds):
+        ours.append(first_connection(ours_cmd, listener))
+        floor.append(first_connection(curl_cmd, listener))
+    for _ in range(3):
+        theirs.append(first_connection(locust_cmd, listener))
+    listener.close()
+    ms = lambda xs: 1000 * median([x for x in xs if x is not None])
+    cmd = "scripts/bench.sh startup"
+    ctx.notes.append(
+        f"startup: sseload run rounds (ms) {sorted(round(1000 * x, 1) for x in ours if x)}; "
+        f"curl median {ms(floor):.1f} ms"
+    )
+    return [
+        Row("startup", "`sseload run` start to first connection accepted, ms (median of 15)", fmt(ms(ours)),
+            "< 50", f"curl {fmt(ms(floor))}; locust {fmt(ms(theirs), 0)}",
+            f"{ms(theirs) / ms(ours):.0f}× faster than locust", cmd),
+    ]
+
+
+# ---------------------------------------------------------------- f. parser
+
+
+def part_parser(ctx):
+    log("parser: cargo bench -p sseload-proto --bench parse (about 80 s after the build)")
+    cmd = ["cargo", "bench", "-p", "sseload-proto", "--bench", "parse"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    (ctx.out / "parser.log").write_text(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise RuntimeError(f"cargo bench failed; see {ctx.out / 'parser.log'}")
+    rows = []
+    table = [line for line in done.stdout.splitlines() if re.match(r"^\| (json-100B|multi-line|tiny|64KiB) \|", line)]
+    for line in table[:4]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        corpus, ours, sse_stream, es, r1, r2 = cells[:6]
+        rows.append(Row("parser", f"{corpus}: MB/s (interleaved median)", ours, "keep the lead",
+                        f"sse-stream {sse_stream}; eventsource-stream {es}", f"{r1}× / {r2}×",
+                        "cargo bench -p sseload-proto --bench parse"))
+    if not rows:
+        raise RuntimeError("no comparison table in the parser bench output")
+    return rows
+
+
+# ---------------------------------------------------------------- the table
+
+
+PARTS = {
+    "scale": part_scale,
+    "throughput": part_throughput,
+    "profile": part_profile,
+    "locust": part_locust,
+    "server": part_server,
+    "startup": part_startup,
+    "parser": part_parser,
+}
+
+
+def table(rows, notes, started):
+    head = "| part | figure | sseload | target | peer | ratio | command |\n|---|---|---:|---|---|---|---|"
+    lines = [
+        f"# sseload bench suite, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}",
+        "",
+        f"Machine: {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}; "
+        f"git {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}.",
+        "",
+        head,
+    ]
+    lines += ["| " + " | ".join(str(c) for c in r.cells) + " |" for r in rows]
+    lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("parts", nargs="*", default=list(PARTS))
+    ap.add_argument("--sseload", required=True)
+    ap.add_argument("--venv", required=True)
+    ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
+    args = ap.parse_args()
+    unknown = [p for p in args.parts if p not in PARTS]
+    if unknown:
+        ap.error(f"unknown part(s) {unknown}; parts are {list(PARTS)}")
+    ctx = argparse.Namespace(sseload=Path(args.sseload), venv=Path(args.venv), out=Path(args.out), notes=[], data={})
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    rows = []
+    failed = []
+    for part in args.parts:
+        try:
+            rows += PARTS[part](ctx)
+        except Exception as err:  # one broken part must not hide the others
+            failed.append(part)
+            ctx.notes.append(f"{part}: FAILED: {err}")
+            log(f"{part} failed: {err}")
+        (ctx.out / "results.md").write_text(table(rows, ctx.notes, started))
+    text = table(rows, ctx.notes, started)
+    (ctx.out / "results.md").write_text(text)
+    print(text)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
