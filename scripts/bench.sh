@@ -46,4 +46,5 @@ echo "bench: cargo build --release -p sseload-cli" >&2
 cargo build --release -q -p sseload-cli
 sseload="${CARGO_TARGET_DIR:-target}/release/sseload"
 
+export PYTHONDONTWRITEBYTECODE=1
 exec python3 scripts/bench/suite.py --sseload "$sseload" --venv "$venv" --out "$out" "$@"

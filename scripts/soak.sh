@@ -14,5 +14,6 @@ mkdir -p "$out"
 ulimit -n "$(ulimit -Hn)"
 cargo build --release -q -p sseload-cli
 sseload="${CARGO_TARGET_DIR:-target}/release/sseload"
+export PYTHONDONTWRITEBYTECODE=1
 exec python3 scripts/bench/soak.py --sseload "$sseload" --out "$out" \
     --streams "${SOAK_STREAMS:-10000}" --minutes "${SOAK_MINUTES:-10}"
