@@ -113,13 +113,20 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let mut plan = match sseload_scenario::from_path(file) {
         Ok(plan) => plan,
         Err(sseload_scenario::Error::Invalid(diagnostics)) => {
-            writeln!(std::io::stderr().lock(), "{diagnostics}")?;
+            // The diagnostics quote the file: mask what looks like a credential.
+            let text = diagnostics.to_string();
+            let masked = sseload_scenario::Redactor::new().redact(&text);
+            writeln!(std::io::stderr().lock(), "{masked}")?;
             return Ok(ExitStatus::Error);
         }
         Err(err) => return Err(err.into()),
     };
     if !args.targets.is_empty() {
         plan.target = sseload_scenario::Target::BaseUrls(args.targets.clone());
+    }
+    // Loud on every run, even with --quiet: nobody should forget it is on.
+    if let Some(warning) = plan.tls_warning() {
+        writeln!(std::io::stderr().lock(), "{warning}")?;
     }
     let initial = args
         .set

@@ -488,7 +488,11 @@ fn meta(
 ) -> Meta {
     let target = match &ctx.plan.target {
         Target::Embedded => format!("embedded ({})", ctx.bases[0]),
-        Target::BaseUrls(urls) => urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "),
+        // Credentials in a base URL never reach the results.
+        Target::BaseUrls(urls) => (urls.iter())
+            .map(sseload_scenario::redact_url)
+            .collect::<Vec<_>>()
+            .join(", "),
     };
     let ms = |t: SystemTime| {
         t.duration_since(UNIX_EPOCH)
