@@ -537,3 +537,20 @@ async fn a_server_restarted_with_its_data_dir_replays_what_streams_missed_exactl
     assert_eq!(name(&report, "last").counts.ok, 2);
     assert_each_reconnect_has_its_cause(&report);
 }
+
+#[tokio::test(start_paused = true)]
+#[ignore = "bug: a server that accepts and never answers hangs the user in sse_connect for ever, see .helpers/requests-faults.md"]
+async fn a_server_that_never_answers_times_the_connect_out_instead_of_hanging_the_run() {
+    // Accepts, reads the request, then says nothing (as a wedged server or
+    // a black-holing proxy would): no response head, ever.
+    let rogue = Rogue::start(vec![Turn::new().hold()]).await;
+    let (report, served) = run_against(rogue, &feed_plan(1, "10s", RECONNECT)).await;
+
+    let feed = name(&report, "feed");
+    assert_eq!((feed.counts.ok, feed.counts.ko), (0, 1));
+    let errors = errors_of(&report, "feed");
+    let kinds: Vec<_> = errors.iter().map(|(k, _, n)| (*k, *n)).collect();
+    assert_eq!(kinds, [(ErrorKind::Timeout, 1)], "{errors:?}");
+    assert_eq!(report.meta.ended_by, "completed");
+    assert_eq!(served[0].ending, Ending::Held);
+}
