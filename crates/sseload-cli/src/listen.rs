@@ -43,7 +43,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "ID")]
     last_event_id: Option<String>,
     /// Stop (exit 0) after this many events.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     max_events: Option<NonZeroU64>,
     /// Stop (exit 0) after this long, like 10s, 500ms, 2m or 1h.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -282,6 +282,12 @@ fn read_body(data: &str) -> anyhow::Result<Vec<u8>> {
             .with_context(|| format!("cannot read the request body from {path:?}")),
         None => Ok(data.as_bytes().to_vec()),
     }
+}
+
+/// A count above zero.
+fn parse_count(text: &str) -> Result<NonZeroU64, String> {
+    text.parse()
+        .map_err(|_| format!("invalid count {text:?}: expected a whole number above zero, like 10"))
 }
 
 /// A duration with a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`.
