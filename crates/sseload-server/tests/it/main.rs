@@ -1,5 +1,7 @@
 //! Integration tests of the server, with real connections on 127.0.0.1.
 
+/// The bad-input matrix of the HTTP API: each class of bad request and its status.
+mod bad_input;
 /// Headless Chromium's EventSource against the server.
 mod browser;
 /// Cross-origin access: the allowed origin, preflights.
