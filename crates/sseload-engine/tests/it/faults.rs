@@ -554,3 +554,78 @@ async fn a_server_that_never_answers_times_the_connect_out_instead_of_hanging_th
     assert_eq!(report.meta.ended_by, "completed");
     assert_eq!(served[0].ending, Ending::Held);
 }
+
+/// A counter (`…_total`) from the server's `/metrics`.
+async fn server_counter(addr: SocketAddr, counter: &str) -> u64 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut text = String::new();
+    tcp.read_to_string(&mut text).await.expect("read");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{counter}_total ")))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {counter} in {text}"))
+}
+
+const FLOOD: u64 = 20_000;
+
+/// A publisher floods a topic faster than streams with a one-message queue
+/// can take it: the hub drops them as slow, and each resumes with
+/// Last-Event-ID from a ring that holds the whole flood. The report agrees
+/// with the server: one reconnect (and one `reset`) per drop, every event
+/// exactly once, nothing missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_flood_drops_slow_streams_and_each_resume_is_counted_and_exact() {
+    let server = Server::builder()
+        .demo(Demo::none())
+        .retry(Some(Duration::from_millis(10)))
+        .queue(1)
+        .replay(FLOOD as usize)
+        .build()
+        .expect("valid settings")
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("server starts");
+    let addr = server.local_addr();
+    let plan = RESTART_PLAN
+        .replace("is: 8", &format!("is: {FLOOD}"))
+        .replace("max_attempts: 200", "max_attempts: 1000");
+    let engine = tokio::spawn(async move { support::run(addr, &plan).await });
+    subscribers(&server, "feed", 2).await;
+    for n in 1..=FLOOD {
+        publish(&server, n..=n);
+        if n % 64 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    let report = tokio::time::timeout(DEADLINE, engine)
+        .await
+        .expect("the run ends")
+        .unwrap();
+
+    let feed = name(&report, "feed");
+    assert_eq!(feed.counts.events, 2 * FLOOD);
+    assert_eq!((feed.counts.missed, feed.counts.duplicates), (0, 0));
+    let dropped = server_counter(addr, "sseload_server_subscribers_dropped").await;
+    assert!(dropped > 0, "the flood never outran a one-message queue");
+    assert_eq!(feed.counts.reconnects, dropped);
+    assert_eq!(
+        server_counter(addr, "sseload_server_resumes").await,
+        dropped
+    );
+    assert_eq!(
+        server_counter(addr, "sseload_server_events_delivered").await,
+        2 * FLOOD
+    );
+    let errors = errors_of(&report, "feed");
+    let resets: u64 = errors.iter().map(|(_, _, n)| n).sum();
+    assert_eq!(resets, dropped, "{errors:?}");
+    assert!(
+        errors.iter().all(|(k, _, _)| *k == ErrorKind::Reset),
+        "{errors:?}"
+    );
+    assert_eq!(name(&report, "last").counts.ok, 2);
+}
