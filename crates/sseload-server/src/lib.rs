@@ -43,6 +43,7 @@
 
 pub use crate::{
     config::{Demo, ErrorStatus, Faults, ServerBuilder, Token},
+    conn::Connections,
     cors::CorsOrigin,
     durable::{RecoveryReport, TornTail},
     error::{ConfigError, PublishError, ServerError, StorageError, StreamError},
@@ -53,6 +54,7 @@ pub use crate::{
 
 mod auth;
 mod config;
+mod conn;
 mod cors;
 mod demo;
 mod durable;

@@ -64,7 +64,7 @@ pub(crate) struct Shared {
 /// A configured SSE server, ready to start. Made by [`Server::builder`].
 #[derive(Debug, Clone)]
 pub struct Server {
-    config: Config,
+    pub(crate) config: Config,
 }
 
 impl Server {
