@@ -68,6 +68,7 @@ fn errors_of(report: &Report, of: &str) -> Vec<(ErrorKind, String, u64)> {
         .collect()
 }
 
+/// One end of the response body (a close), as the errors table lists it.
 fn ended() -> (ErrorKind, String, u64) {
     (
         ErrorKind::Reset,
@@ -86,8 +87,7 @@ fn is_one_reset(error: &(ErrorKind, String, u64), addr: SocketAddr) -> bool {
 }
 
 #[tokio::test]
-async fn a_cut_in_the_middle_of_an_event_drops_only_that_event_and_resumes_after_the_last_whole_one()
- {
+async fn a_cut_mid_event_loses_only_that_event_and_resumes_after_the_last_whole_one() {
     let rogue = Rogue::start(vec![
         // A close (FIN) half-way through event 3, then a reset (RST) half-way through event 4.
         Turn::new()
