@@ -153,8 +153,12 @@ fn opened(request: &Request, timing: Timing, response: Response) -> Attempt {
             owned_headers(&response.headers),
         ),
         RawBody::Builtin { io, read } => {
-            let opened = Framing::of(&response.headers)
-                .and_then(|framing| BodyReader::open(io, framing, read));
+            let framing = match request.method {
+                // A response to HEAD has no body, whatever its headers say.
+                http::Method::HEAD => Ok(Framing::Done),
+                _ => Framing::of(&response.headers),
+            };
+            let opened = framing.and_then(|framing| BodyReader::open(io, framing, read));
             match opened {
                 Ok((reader, first)) => (Body::Builtin(reader), first, response.headers),
                 Err(err) => return Attempt::Retry(http_error(request, err.into()), None),

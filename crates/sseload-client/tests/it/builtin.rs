@@ -271,3 +271,18 @@ async fn post_bodies_are_framed_as_hyper_frames_them() {
         peer.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_response_to_head_has_no_body_whatever_its_length_says() {
+    let expected = get("/", "").replacen("GET", "HEAD", 1);
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: 100\r\n\r\n";
+    let script = Script::new().exchange(Exchange::expect(expected).send(head).hold());
+    let peer = Peer::start(script).await;
+    let request = Request::new(http::Method::HEAD, &peer.url("/")).unwrap();
+    let mut stream = client().stream(request);
+
+    opened(&mut stream).await;
+    assert!(matches!(next(&mut stream).await, Item::Closed(_)));
+    drop(stream);
+    peer.finish().await;
+}
