@@ -154,11 +154,20 @@ impl Secrets {
         }
     }
 
-    /// Adds one secret value (ignored when shorter than [`MIN_SECRET_LEN`]).
+    /// Adds one secret value (ignored when shorter than [`MIN_SECRET_LEN`]),
+    /// with the forms it takes inside a URL and inside a JSON string.
     pub fn value(&mut self, text: &str) {
         let text = text.trim();
-        if text.chars().count() >= MIN_SECRET_LEN {
-            self.values.insert(text.to_owned());
+        if text.chars().count() < MIN_SECRET_LEN {
+            return;
+        }
+        let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
+        let escaped = serde_json::to_string(text).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        for form in [text, &encoded, &encoded.replace('+', "%20"), escaped] {
+            if !form.is_empty() {
+                self.values.insert(form.to_owned());
+            }
         }
     }
 
@@ -196,7 +205,9 @@ impl Secrets {
             return;
         };
         self.value(&percent_decoded(url.username()));
+        self.value(url.username());
         if let Some(password) = url.password() {
+            self.value(password);
             self.value(&percent_decoded(password));
         }
         for (name, value) in url.query_pairs() {

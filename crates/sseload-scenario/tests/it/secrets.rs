@@ -113,6 +113,17 @@ fn credentials_are_masked_by_their_shape_in_any_text() {
 }
 
 #[test]
+fn a_value_is_masked_in_its_url_and_json_forms_too() {
+    let mut secrets = Secrets::new();
+    secrets.value("p@ss w\"rd");
+    let redactor = secrets.redactor();
+    assert_eq!(
+        redactor.redact(r#"/login/p%40ss+w%22rd /x/p%40ss%20w%22rd "p@ss w\"rd" p@ss w"rd"#),
+        r#"/login/*** /x/*** "***" ***"#
+    );
+}
+
+#[test]
 fn short_values_are_masked_only_by_shape() {
     let mut secrets = Secrets::new();
     secrets.value("abc");
