@@ -92,6 +92,7 @@ pub(crate) struct Backoff {
 #[derive(Debug, Clone)]
 pub struct Builder {
     connect_timeout: Option<Duration>,
+    response_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
     policy: Policy,
     reconnect: Reconnect,
@@ -115,6 +116,7 @@ impl Default for Builder {
     fn default() -> Self {
         Self {
             connect_timeout: Some(Duration::from_secs(10)),
+            response_timeout: Some(Duration::from_secs(60)),
             idle_timeout: None,
             policy: Policy::Default,
             reconnect: Reconnect::Forever,
@@ -139,6 +141,18 @@ impl Builder {
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time allowed from the request written to the response head
+    /// (default 60 s, as Gatling's request timeout; `None` for no limit). A
+    /// server that accepts and never answers is then a
+    /// [`Error::ResponseTimeout`], retried like a dropped connection, instead
+    /// of a stream that waits for ever. The idle timeout, when shorter, also
+    /// bounds this wait.
+    #[must_use]
+    pub fn response_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.response_timeout = timeout;
         self
     }
 
@@ -262,6 +276,7 @@ impl Builder {
         Ok(Client {
             inner: Arc::new(Inner {
                 connect_timeout: self.connect_timeout,
+                response_timeout: self.response_timeout,
                 idle_timeout: self.idle_timeout,
                 policy: self.policy,
                 reconnect: self.reconnect,
@@ -306,6 +321,7 @@ impl Builder {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) response_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) policy: Policy,
     pub(crate) reconnect: Reconnect,

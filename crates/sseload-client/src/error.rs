@@ -69,6 +69,14 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// The response head did not arrive in time after the request was written.
+    #[error("{authority} did not answer within {after:?}")]
+    ResponseTimeout {
+        /// `host:port` of the target.
+        authority: String,
+        /// The time allowed.
+        after: Duration,
+    },
     /// No bytes arrived for the idle timeout (counted as a dropped connection).
     #[error("no data from {authority} for {after:?}")]
     IdleTimeout {

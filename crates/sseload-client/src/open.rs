@@ -225,15 +225,23 @@ async fn exchange(
     } = connect::connect(&client.inner, &request.url).await?;
     let sent_at = Instant::now();
     let sending = send(sender, request, last_id);
-    let sent = match client.inner.idle_timeout {
+    let sent = match head_deadline(&client.inner) {
         None => sending.await,
-        Some(after) => {
-            tokio::time::timeout(after, sending)
-                .await
-                .map_err(|_| Error::IdleTimeout {
-                    authority: request.authority(),
-                    after,
-                })?
+        Some((after, idle)) => {
+            let authority = || request.authority();
+            tokio::time::timeout(after, sending).await.map_err(|_| {
+                if idle {
+                    Error::IdleTimeout {
+                        authority: authority(),
+                        after,
+                    }
+                } else {
+                    Error::ResponseTimeout {
+                        authority: authority(),
+                        after,
+                    }
+                }
+            })?
         }
     };
     let headers_received = Instant::now();
@@ -245,6 +253,17 @@ async fn exchange(
         headers_received,
     };
     Ok((timing, response))
+}
+
+/// How long the response head may take, and whether that limit is the
+/// idle timeout (the shorter of the two wins).
+fn head_deadline(inner: &crate::client::Inner) -> Option<(Duration, bool)> {
+    match (inner.response_timeout, inner.idle_timeout) {
+        (Some(r), Some(i)) if i < r => Some((i, true)),
+        (Some(r), _) => Some((r, false)),
+        (None, Some(i)) => Some((i, true)),
+        (None, None) => None,
+    }
 }
 
 /// Sends the request and reads the response head; the builtin path also

@@ -67,7 +67,9 @@ impl ErrorKind {
         use sseload_client::Error as E;
         match err {
             E::Connect { .. } | E::Tls { .. } => Self::ConnectRefused,
-            E::ConnectTimeout { .. } | E::IdleTimeout { .. } => Self::Timeout,
+            E::ConnectTimeout { .. } | E::ResponseTimeout { .. } | E::IdleTimeout { .. } => {
+                Self::Timeout
+            }
             E::Status { .. } => Self::Status,
             E::ContentType { .. } => Self::ContentType,
             E::Http { .. } | E::Ended | E::Parse(_) => Self::Reset,

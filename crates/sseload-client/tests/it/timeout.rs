@@ -121,3 +121,33 @@ async fn the_connect_timeout_covers_a_tls_handshake_that_never_answers() {
     drop(stream);
     peer.finish().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_never_answers_is_a_response_timeout_then_a_retry() {
+    // The first connection reads the request and never answers; the retry
+    // is answered 204.
+    let script = Script::new()
+        .exchange(Exchange::expect(get("/", "")).hold())
+        .exchange(Exchange::expect(get("/", "")).send("HTTP/1.1 204 No Content\r\n\r\n"));
+    let peer = Peer::start(script).await;
+    let client = builder().response_timeout(Some(secs(30))).build().unwrap();
+    let mut stream = client.stream(Request::get(&peer.url("/")).unwrap());
+    let lost = reconnecting(&mut stream).await;
+    assert!(
+        matches!(&lost.cause, Error::ResponseTimeout { after, .. } if *after == secs(30)),
+        "{:?}",
+        lost.cause
+    );
+    assert!(
+        lost.cause
+            .to_string()
+            .ends_with("did not answer within 30s"),
+        "{}",
+        lost.cause
+    );
+    assert!(matches!(
+        next(&mut stream).await,
+        Item::Closed(Closed::NoContent)
+    ));
+    peer.finish().await;
+}

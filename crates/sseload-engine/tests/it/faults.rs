@@ -539,7 +539,6 @@ async fn a_server_restarted_with_its_data_dir_replays_what_streams_missed_exactl
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: a server that accepts and never answers hangs the user in sse_connect for ever, see .helpers/requests-faults.md"]
 async fn a_server_that_never_answers_times_the_connect_out_instead_of_hanging_the_run() {
     // Accepts, reads the request, then says nothing (as a wedged server or
     // a black-holing proxy would): no response head, ever.
