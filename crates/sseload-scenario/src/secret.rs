@@ -409,7 +409,20 @@ fn by_shape(text: Cow<'_, str>) -> Cow<'_, str> {
         }
     });
     let text = replace(text, &HEADER, |c| format!("{}{}{MASK}", &c[1], &c[2]));
-    replace(text, &SCHEME, |c| format!("{} {MASK}", &c[1]))
+    replace(text, &SCHEME, |c| {
+        if looks_like_credentials(&c[2]) {
+            format!("{} {MASK}", &c[1])
+        } else {
+            c[0].to_owned()
+        }
+    })
+}
+
+/// Whether the word after `Bearer`, `Basic` or `Digest` in free text is
+/// credentials rather than prose (`bearer token`, `basic smoke test`):
+/// credentials hold a digit or a symbol, or are long.
+fn looks_like_credentials(word: &str) -> bool {
+    word.len() >= 16 || word.chars().any(|c| !c.is_ascii_alphabetic())
 }
 
 /// `scheme://user:password@`.
@@ -430,7 +443,7 @@ static HEADER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// `Bearer token`, `Basic credentials`.
 static SCHEME: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9\-._~+/]{4,}=*"));
+    LazyLock::new(|| pattern(r"(?i)\b(bearer|basic|digest)\s+([A-Za-z0-9\-._~+/]{4,}=*)"));
 
 fn pattern(text: &str) -> Regex {
     Regex::new(text).unwrap_or_else(|e| unreachable!("a fixed pattern compiles: {e}"))

@@ -106,6 +106,11 @@ fn credentials_are_masked_by_their_shape_in_any_text() {
             "status 401 for /a?monkey=1&client_secret=***",
         ),
         ("error: connection refused", "error: connection refused"),
+        (
+            "basic smoke: invalid bearer token for publishing",
+            "basic smoke: invalid bearer token for publishing",
+        ),
+        ("Basic dXNlcjpwYXNzd29yZA==", "Basic ***"),
     ];
     for (text, masked) in cases {
         assert_eq!(redactor.redact(text), masked, "{text}");
