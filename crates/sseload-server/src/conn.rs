@@ -17,16 +17,14 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
-use crate::config::Config;
-use crate::durable::Log;
 use crate::error::ServerError;
 use crate::fault::Dice;
-use crate::hub::{Hub, Limits};
+use crate::hub::Hub;
 use crate::metrics::Counters;
 use crate::respond::{self, Reply};
-use crate::server::{Phase, Server, Shared, spawn_tracked};
-use crate::tasks::{self, Expiry};
-use crate::{demo, routes};
+use crate::routes;
+use crate::server::{Phase, Server, Shared, open_hub, spawn_background};
+use crate::tasks::Expiry;
 
 impl Server {
     /// Starts the hub, its heartbeat and its demo feeds without listening
@@ -59,7 +57,7 @@ impl Server {
     pub fn connections(self) -> Result<Connections, ServerError> {
         let (phase_tx, phase_rx) = watch::channel(Phase::Running);
         let counters = Arc::new(Counters::default());
-        let hub = open_hub(&self.config, &counters)?;
+        let (hub, _recovery) = open_hub(&self.config, &counters)?;
         let shared = Arc::new(Shared {
             hub,
             dice: Dice::new(self.config.seed),
@@ -102,43 +100,6 @@ impl Connections {
         T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         serve(io, Arc::clone(&self.shared))
-    }
-}
-
-/// The hub, rebuilt from the data directory's log when there is one.
-fn open_hub(config: &Config, counters: &Arc<Counters>) -> Result<Hub, ServerError> {
-    let limits = Limits {
-        replay: config.replay,
-        queue: config.queue,
-        max_topics: config.max_topics,
-    };
-    let counters = Arc::clone(counters);
-    let Some(dir) = &config.data_dir else {
-        return Ok(Hub::new(limits, counters));
-    };
-    let mut state = crate::hub::State::default();
-    let (log, _report) = Log::open(dir, config.segment_bytes, &mut state, limits.replay)?;
-    Ok(Hub::restored(limits, counters, state, Some(log)))
-}
-
-/// Starts the heartbeat ticker, the lifetime sweeper and the demo feeds.
-fn spawn_background(shared: &Arc<Shared>, drain: &mpsc::Sender<()>) {
-    let hub = &shared.hub;
-    let phase = &shared.phase;
-    if let Some(interval) = shared.config.heartbeat {
-        spawn_tracked(
-            drain,
-            tasks::heartbeat(hub.clone(), interval, phase.clone()),
-        );
-    }
-    if shared.config.lifetime.is_some() {
-        spawn_tracked(
-            drain,
-            Arc::clone(&shared.expiry).run(hub.clone(), phase.clone()),
-        );
-    }
-    for feed in demo::feeds(shared) {
-        spawn_tracked(drain, feed);
     }
 }
 

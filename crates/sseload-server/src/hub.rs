@@ -493,6 +493,12 @@ impl Hub {
     pub fn close_topic(&self, name: &str) -> Result<bool, PublishError> {
         validate_topic(name).map_err(PublishError::InvalidTopic)?;
         let mut state = self.lock();
+        // A never-seen topic is recorded closed (so "closed" sticks), within
+        // the same limit as any other new topic.
+        let limit = self.inner.limits.max_topics;
+        if !state.topics.contains_key(name) && state.topics.len() >= limit {
+            return Err(PublishError::TooManyTopics(limit));
+        }
         let topic = state.topics.entry(Arc::from(name)).or_default();
         let was_open = !topic.closed;
         if was_open {

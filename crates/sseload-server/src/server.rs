@@ -1,33 +1,26 @@
-//! The server: the accept loop, one hyper HTTP/1 connection per socket, the
-//! connection limit, and graceful shutdown.
+//! The server: the accept loop, one hyper HTTP/1 connection per socket
+//! (served as [`crate::conn`] serves any byte stream), and graceful shutdown.
 //!
 //! Connections are served by hyper's `server::conn::http1::Builder` directly
 //! (no h1/h2 sniffing), which keeps an idle stream at about 11 KB.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http::{HeaderValue, StatusCode, header};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, ServerBuilder};
+use crate::demo;
 use crate::durable::{Log, RecoveryReport};
 use crate::error::ServerError;
 use crate::fault::Dice;
 use crate::hub::{Hub, Limits};
 use crate::metrics::Counters;
-use crate::respond::{self, Reply};
 use crate::tasks::{self, Expiry};
-use crate::{demo, routes};
 
 /// Where the server is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,12 +93,7 @@ impl Server {
         let addr = listener.local_addr().map_err(ServerError::LocalAddr)?;
         let (phase_tx, phase_rx) = watch::channel(Phase::Running);
         let counters = Arc::new(Counters::default());
-        let limits = Limits {
-            replay: self.config.replay,
-            queue: self.config.queue,
-            max_topics: self.config.max_topics,
-        };
-        let (hub, recovery) = open_hub(&self.config, limits, &counters)?;
+        let (hub, recovery) = open_hub(&self.config, &counters)?;
         let shared = Arc::new(Shared {
             hub: hub.clone(),
             dice: Dice::new(self.config.seed),
@@ -130,11 +118,15 @@ impl Server {
 }
 
 /// The hub, rebuilt from the data directory's log when there is one.
-fn open_hub(
+pub(crate) fn open_hub(
     config: &Config,
-    limits: Limits,
     counters: &Arc<Counters>,
 ) -> Result<(Hub, Option<RecoveryReport>), ServerError> {
+    let limits = Limits {
+        replay: config.replay,
+        queue: config.queue,
+        max_topics: config.max_topics,
+    };
     let counters = Arc::clone(counters);
     let Some(dir) = &config.data_dir else {
         return Ok((Hub::new(limits, counters), None));
@@ -148,7 +140,7 @@ fn open_hub(
 }
 
 /// Starts the heartbeat ticker, the lifetime sweeper and the demo feeds.
-fn spawn_background(shared: &Arc<Shared>, drain: &mpsc::Sender<()>) {
+pub(crate) fn spawn_background(shared: &Arc<Shared>, drain: &mpsc::Sender<()>) {
     let hub = &shared.hub;
     let phase = &shared.phase;
     if let Some(interval) = shared.config.heartbeat {
@@ -245,60 +237,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, drain: mpsc::Se
     }
 }
 
-/// Counts an open connection for as long as it lives.
-struct OpenConnection(Arc<Shared>);
-
-impl Drop for OpenConnection {
-    fn drop(&mut self) {
-        self.0.counters.connections.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     // Small SSE frames must not wait for a delayed ACK (Nagle).
     let _ = stream.set_nodelay(true);
-    let open = shared.counters.connections.fetch_add(1, Ordering::Relaxed) + 1;
-    let over_limit = open > shared.config.max_connections as u64;
-    if over_limit {
-        shared.counters.refused.fetch_add(1, Ordering::Relaxed);
-    }
-    let _open = OpenConnection(Arc::clone(&shared));
-    let mut phase = shared.phase.clone();
-    let service_shared = Arc::clone(&shared);
-    let service = service_fn(move |request| {
-        let shared = Arc::clone(&service_shared);
-        async move {
-            if over_limit {
-                return Ok::<_, Infallible>(refuse(&shared));
-            }
-            Ok(routes::handle(shared, request).await)
-        }
-    });
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(shared.config.header_timeout)
-        .keep_alive(!over_limit);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => return,
-        () = crate::server::stopping(&mut phase) => conn.as_mut().graceful_shutdown(),
-    }
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        () = crate::server::aborting(&mut phase) => {}
-    }
-}
-
-fn refuse(shared: &Shared) -> Reply {
-    let limit = shared.config.max_connections;
-    let mut reply = respond::error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("too many connections (the limit is {limit})"),
-    );
-    let headers = reply.headers_mut();
-    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    reply
+    crate::conn::serve(stream, shared).await;
 }

@@ -212,6 +212,20 @@ async fn the_topic_limit_answers_503() {
         StatusCode::OK,
         "existing topics still work"
     );
+    // Closing topics never seen records them closed: the same limit holds.
+    let (status, _, text) = call(addr, Method::DELETE, "/topics/four", &[], "").await;
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"too many topics (the limit is 2)"}"#
+        )
+    );
+    let (status, _, _) = call(addr, Method::DELETE, "/topics/one", &[], "").await;
+    assert!(
+        status.is_success(),
+        "closing a known topic still works: {status}"
+    );
 }
 
 #[tokio::test]
