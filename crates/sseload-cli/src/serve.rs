@@ -30,7 +30,8 @@ pub(crate) struct Args {
     /// Events kept per topic for replay after Last-Event-ID (0: no replay).
     #[arg(long, default_value_t = 1024)]
     replay: usize,
-    /// Messages queued per subscriber before it is dropped as too slow.
+    /// Messages queued per subscriber before it is dropped as too slow (the
+    /// events of one publish are one message).
     #[arg(long, default_value_t = 256)]
     queue: usize,
     /// Heartbeat comment interval, e.g. 15s, or `off`.
