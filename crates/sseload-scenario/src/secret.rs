@@ -391,7 +391,12 @@ impl Redactor {
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let text = match &self.matcher {
             Some(matcher) if matcher.is_match(text) => {
-                Cow::Owned(matcher.replace_all(text, &vec![MASK; matcher.patterns_len()]))
+                let mut masked = String::with_capacity(text.len());
+                matcher.replace_all_with(text, &mut masked, |_, _, out| {
+                    out.push_str(MASK);
+                    true
+                });
+                Cow::Owned(masked)
             }
             _ => Cow::Borrowed(text),
         };
