@@ -13,7 +13,7 @@
 //!   cause, and a last [`Item::Closed`] or [`Item::Error`].
 //! - HTTP/1.1 is spoken by the client's own response path by default
 //!   ([`Http1Engine::Builtin`]: no task per connection, and an idle stream
-//!   keeps no read or write buffer; about 1.4 KiB per idle stream against
+//!   keeps no read or write buffer; about 1.3 KiB per idle stream against
 //!   16 KiB on hyper's, see the `idle_streams` example); its malformed
 //!   responses are an [`Http1Error`]. [`Http1Engine::Hyper`] selects hyper's
 //!   HTTP/1.1 client instead. HTTP/2 is always hyper's.
