@@ -68,7 +68,7 @@ def main():
                 "run_cpu_s": round(run.cpu(), 2),
                 "serve_rss_kib": serve.rss(),
                 "serve_cpu_s": round(serve.cpu(), 2),
-                "delivered": int(server.metric("sseload_server_events_delivered")),
+                "delivered": int(server.metric("sseload_server_events_delivered_total")),
                 "subscribers": int(server.metric("sseload_server_subscribers")),
             }
             rows.append(row)

@@ -36,7 +36,7 @@ from common import (  # noqa: E402
 )
 
 HERE = Path(__file__).resolve().parent
-DELIVERED = "sseload_server_events_delivered"
+DELIVERED = "sseload_server_events_delivered_total"
 
 
 class Row:
@@ -65,46 +65,88 @@ def finish(proc, logfile, limit):
 # ---------------------------------------------------------------- a. scale
 
 
+SUBSCRIBERS = "sseload_server_subscribers"
+WINDOW = 20
+
+
+def measure_held(proc, server, streams, group, logfile):
+    """Samples `group` while `proc` connects `streams` streams to `server`:
+    at 2 s (before any connection), when a tenth are connected, when all are
+    (the server's subscriber gauge), and WINDOW seconds later; events are
+    the server's deliveries over the window."""
+    start = time.monotonic()
+    marks = {}
+
+    def sample(name):
+        marks[name] = {
+            "cpu": group.cpu(), "rss": group.rss(), "t": time.monotonic() - start,
+            "subs": server.metric(SUBSCRIBERS), "delivered": server.metric(DELIVERED),
+            "serve_cpu": server.group.cpu(), "serve_rss": server.group.rss(),
+        }
+
+    while time.monotonic() - start < 2:
+        time.sleep(0.1)
+    sample("baseline")
+    deadline = start + 150
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the measured process ended early (exit {proc.returncode}); see {logfile}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {server.metric(SUBSCRIBERS):.0f} of {streams} streams connected in 150 s")
+        subs = server.metric(SUBSCRIBERS)
+        if "tenth" not in marks and subs >= streams / 10:
+            sample("tenth")
+        if subs >= streams * 0.995:
+            break
+        time.sleep(0.5)
+    sample("all")
+    time.sleep(WINDOW)
+    sample("end")
+    return marks
+
+
+def derive(marks, streams):
+    a, b = marks["all"], marks["end"]
+    span = b["t"] - a["t"]
+    events = b["delivered"] - a["delivered"]
+    cpu = b["cpu"] - a["cpu"]
+    return {
+        "streams": b["subs"],
+        "connect_s": a["t"] - marks["baseline"]["t"],
+        "cpu_percent": 100 * cpu / span,
+        "rss_per_stream_kib": (b["rss"] - marks["baseline"]["rss"]) / b["subs"],
+        "marginal_kib": (b["rss"] - marks["tenth"]["rss"]) / max(1, b["subs"] - marks["tenth"]["subs"]),
+        "rss_mib": b["rss"] / 1024,
+        "cpu_s_per_million": 1e6 * cpu / events if events else float("nan"),
+        "events_per_s": events / span,
+        "server_rss_mib": b["serve_rss"] / 1024,
+        "server_cpu_percent": 100 * (b["serve_cpu"] - a["serve_cpu"]) / span,
+    }
+
+
 def hold_clock_streams(ctx, streams, label):
     """One `sseload run` holding `streams` clock streams with a check on each
-    event; CPU and memory of that process over the window 25–60 s."""
-    server = Serve(ctx.sseload, "--heartbeat", "off", logfile=ctx.out / f"{label}-serve.log")
+    event; CPU and memory of that process over a WINDOW once all are open."""
+    server = Serve(ctx.sseload, "--heartbeat", "off", "--max-connections", "19000",
+                   logfile=ctx.out / f"{label}-serve.log")
     try:
         plan = scenario(HERE / "scale.yaml", server.base, ctx.out, f"{label}.yaml")
         scale = streams / 15000
         proc, out, logfile = run_sseload(ctx, plan, "--users-scale", f"{scale:.6f}", name=label)
-        group = Group(proc.pid)
-        delivered = {}
-
-        def mark(at, _sample):
-            if at in (25, 60):
-                delivered[at] = server.metric(DELIVERED)
-
-        taken = sample_until(proc, [2, 25, 60], {"run": group, "serve": server.group}, mark)
-        finish(proc, logfile, 120)
+        try:
+            marks = measure_held(proc, server, streams, Group(proc.pid), logfile)
+        finally:
+            stop(proc, grace=30)  # SIGTERM: the run writes what it measured
         report = results(out)
     finally:
         server.close()
-    open_streams = max(s["streams"] for s in report["series"])
-    cpu0, rss0, t0 = taken[25]["run"]
-    cpu1, rss1, t1 = taken[60]["run"]
-    events = delivered[60] - delivered[25]
+    m = derive(marks, streams)
     ok, ko = outcome_of(report, "ts checked")
     conn = counts_of(report, "clock")
-    return {
-        "streams": open_streams,
-        "cpu_percent": 100 * (cpu1 - cpu0) / (t1 - t0),
-        "rss_per_stream_kib": (rss1 - taken[2]["run"][1]) / open_streams,
-        "rss_mib": rss1 / 1024,
-        "cpu_s_per_million": 1e6 * (cpu1 - cpu0) / events,
-        "events_per_s": events / (t1 - t0),
-        "listens_ok": ok,
-        "listens_ko": ko,
-        "connect_ko": conn["ko"],
-        "reconnects": conn["reconnects"],
-        "server_rss_mib": taken[60]["serve"][1] / 1024,
-        "server_cpu_percent": 100 * (taken[60]["serve"][0] - taken[25]["serve"][0]) / (t1 - t0),
-    }
+    m.update(listens_ok=ok, listens_ko=ko, connect_ko=conn["ko"], reconnects=conn["reconnects"])
+    failures = [e for e in report["errors"] if "ts checked" in json.dumps(e)]
+    m["check_failures"] = failures
+    return m
 
 
 def part_scale(ctx):
@@ -112,15 +154,16 @@ def part_scale(ctx):
     log(f"scale: {n} streams, 1 event/s each, a JSON Path check on each")
     m = hold_clock_streams(ctx, n, "scale")
     ctx.notes.append(
-        f"scale: {m['streams']} streams open, {m['events_per_s']:.0f} events/s received and checked, "
-        f"listens OK {m['listens_ok']} KO {m['listens_ko']}, connects KO {m['connect_ko']}, "
+        f"scale: {m['streams']:.0f} streams open after {m['connect_s']:.0f} s, {m['events_per_s']:.0f} events/s received and checked "
+        f"over {WINDOW} s, marginal RSS {m['marginal_kib']:.1f} KiB/stream, check failures {len(m['check_failures'])}, "
+        f"connects KO {m['connect_ko']}, "
         f"reconnects {m['reconnects']}; run RSS {m['rss_mib']:.0f} MiB; "
         f"server (separate process) RSS {m['server_rss_mib']:.0f} MiB, CPU {m['server_cpu_percent']:.0f} %"
     )
     cmd = f"BENCH_STREAMS={n} scripts/bench.sh scale"
     ctx.data["scale"] = m
     return [
-        Row("scale", f"streams held by one `sseload run`", f"{m['streams']}", "15 000", command=cmd),
+        Row("scale", "streams held by one `sseload run`", f"{m['streams']:.0f}", "15 000", command=cmd),
         Row("scale", "CPU, % of one core", fmt(m["cpu_percent"]), "< 25", command=cmd),
         Row("scale", "RSS growth per stream, KiB", fmt(m["rss_per_stream_kib"]), "< 8", command=cmd),
         Row("scale", "CPU-seconds per million events received + checked", fmt(m["cpu_s_per_million"], 2), "", command=cmd),
@@ -173,6 +216,32 @@ def part_throughput(ctx):
     return rows
 
 
+PROFILE_GROUPS = [
+    ("kernel", lambda dso, sym: dso.startswith("[kernel")),
+    ("JSON into serde_json::Value", lambda dso, sym: "serde_json::" in sym or "btree" in sym.lower()),
+    ("malloc/free/memcpy", lambda dso, sym: dso.startswith("libc") and re.search(r"malloc|free|memmove|memcpy|memcmp|memset", sym)),
+    ("checks", lambda dso, sym: "sseload_scenario::check" in sym or "serde_json_path" in sym),
+    ("SSE parser", lambda dso, sym: "sseload_proto" in sym),
+    ("client", lambda dso, sym: "sseload_client" in sym),
+    ("engine + histograms", lambda dso, sym: re.search(r"sseload_engine|sseload_metrics|hdrhistogram", sym)),
+    ("clock reads", lambda dso, sym: "clock_gettime" in sym),
+    ("tokio", lambda dso, sym: "tokio" in sym),
+]
+
+
+def profile_groups(text):
+    """Self time of a `perf report --sort dso,symbol` by group, largest first."""
+    totals = {}
+    for line in text.splitlines():
+        m = re.match(r"\s+([\d.]+)%\s+(\S+)\s+\[.\]\s+(.*)", line)
+        if not m:
+            continue
+        pct, dso, sym = float(m.group(1)), m.group(2), m.group(3)
+        name = next((n for n, test in PROFILE_GROUPS if test(dso, sym)), "other")
+        totals[name] = totals.get(name, 0.0) + pct
+    return sorted(totals.items(), key=lambda kv: -kv[1])
+
+
 def part_profile(ctx):
     """Where the client's time goes on the firehose: `perf record` (cpu-clock,
     call graphs) on the `sseload run` process, top symbols written out."""
@@ -196,7 +265,7 @@ def part_profile(ctx):
         if perf.returncode != 0:
             raise RuntimeError(f"perf record failed: {perf.stderr.strip()[-300:]}")
         report = subprocess.run(
-            ["perf", "report", "-i", str(data), "--stdio", "--no-children", "--percent-limit", "1",
+            ["perf", "report", "-i", str(data), "--stdio", "--no-children", "--percent-limit", "0.05",
              "-g", "none", "--sort", "dso,symbol"],
             capture_output=True, text=True, timeout=300,
         )
@@ -213,10 +282,11 @@ def part_profile(ctx):
 # ---------------------------------------------------------------- c. Locust
 
 
-def locust_hold(ctx, streams, label, seconds=60):
-    """Locust (one process) holding `streams` clock streams for `seconds`."""
+def locust_hold(ctx, streams, label, seconds=240):
+    """Locust (one process) holding `streams` clock streams."""
     server = Serve(ctx.sseload, "--heartbeat", "off", logfile=ctx.out / f"{label}-serve.log")
     totals = ctx.out / f"{label}-totals.json"
+    totals.unlink(missing_ok=True)
     env = dict(os.environ, SSE_BENCH_OUT=str(totals), SSE_BENCH_HOLD="3600")
     rate = max(1, streams // 15)
     cmd = [
@@ -226,31 +296,17 @@ def locust_hold(ctx, streams, label, seconds=60):
     ]
     logfile = ctx.out / f"{label}.log"
     proc = subprocess.Popen(cmd, stdout=open(logfile, "w"), stderr=subprocess.STDOUT, env=env)
-    delivered = {}
-
-    def mark(at, _sample):
-        if at in (25, 55):
-            delivered[at] = server.metric(DELIVERED)
-
     try:
-        time.sleep(0.5)
-        taken = sample_until(proc, [0.6, 25, 55], {"run": Group(proc.pid)}, mark)
-        finish(proc, logfile, seconds + 60)
+        try:
+            marks = measure_held(proc, server, streams, Group(proc.pid), logfile)
+        finally:
+            stop(proc, grace=30)
     finally:
         server.close()
-    got = json.loads(totals.read_text()) if totals.exists() else {}
-    cpu0, _, t0 = taken[25]["run"]
-    cpu1, rss1, t1 = taken[55]["run"]
-    events = delivered[55] - delivered[25]
-    return {
-        "streams": got.get("streams", 0),
-        "cpu_percent": 100 * (cpu1 - cpu0) / (t1 - t0),
-        "rss_per_stream_kib": (rss1 - taken[0.6]["run"][1]) / streams,
-        "cpu_s_per_million": 1e6 * (cpu1 - cpu0) / events,
-        "events_per_s": events / (t1 - t0),
-        "totals": got,
-        "cmd": cmd,
-    }
+    m = derive(marks, streams)
+    m["totals"] = json.loads(totals.read_text()) if totals.exists() else {}
+    m["cmd"] = cmd
+    return m
 
 
 def part_locust(ctx):
@@ -260,23 +316,25 @@ def part_locust(ctx):
     theirs = locust_hold(ctx, n, "vs-locust-locust")
     ctx.notes.append(
         f"locust at {n} streams: {theirs['totals']} (events received and checked by the locustfile), "
-        f"{theirs['events_per_s']:.0f} events/s sent to it, CPU {theirs['cpu_percent']:.0f} %; "
-        f"sseload at {n} streams: CPU {ours['cpu_percent']:.1f} %"
+        f"{theirs['events_per_s']:.0f} events/s sent to it, CPU {theirs['cpu_percent']:.0f} %, "
+        f"RSS {theirs['rss_mib']:.0f} MiB, marginal {theirs['marginal_kib']:.1f} KiB/stream; "
+        f"sseload at {n} streams: CPU {ours['cpu_percent']:.1f} %, RSS {ours['rss_mib']:.0f} MiB, "
+        f"marginal {ours['marginal_kib']:.1f} KiB/stream"
     )
     cpu_ratio = theirs["cpu_s_per_million"] / ours["cpu_s_per_million"]
-    mem_ratio = theirs["rss_per_stream_kib"] / ours["rss_per_stream_kib"]
+    mem_ratio = theirs["marginal_kib"] / ours["marginal_kib"]
     # At one event per second per stream, a core holds 1e6 / (CPU-s per million) streams.
     ours_per_core = 1e6 / ours["cpu_s_per_million"]
     theirs_per_core = 1e6 / theirs["cpu_s_per_million"]
     big = ctx.data.get("scale")
-    if big:
-        ours_per_core = big["streams"] / (big["cpu_percent"] / 100)
+    if big:  # measured at scale, where fixed costs weigh less
+        ours_per_core = 1e6 / big["cpu_s_per_million"]
     cmd = f"BENCH_LOCUST_STREAMS={n} scripts/bench.sh locust"
     return [
         Row("locust", f"CPU-s per million events ({n} streams, 1 event/s, check on each)",
             fmt(ours["cpu_s_per_million"], 2), "", fmt(theirs["cpu_s_per_million"], 1), f"{cpu_ratio:.0f}× less (target ≥ 20×)", cmd),
-        Row("locust", f"RSS per stream, KiB ({n} streams)", fmt(ours["rss_per_stream_kib"]), "",
-            fmt(theirs["rss_per_stream_kib"]), f"{mem_ratio:.1f}× less", cmd),
+        Row("locust", f"RSS per stream (marginal, from 10 % to all connected), KiB ({n} streams)",
+            fmt(ours["marginal_kib"]), "", fmt(theirs["marginal_kib"]), f"{mem_ratio:.1f}× less", cmd),
         Row("locust", "streams per core at 1 event/s (from CPU per stream)", fmt(ours_per_core, 0), "",
             fmt(theirs_per_core, 0), f"{ours_per_core / theirs_per_core:.0f}× more (target ≥ 20×)", cmd),
     ]
@@ -288,7 +346,7 @@ def part_locust(ctx):
 class Nchan:
     def __init__(self, ctx):
         self.port = free_port()
-        self.prefix = ctx.out / "nginx"
+        self.prefix = (ctx.out / "nginx").resolve()
         for sub in ["", "body", "proxy", "fastcgi", "uwsgi", "scgi"]:
             (self.prefix / sub).mkdir(parents=True, exist_ok=True)
         conf = (HERE / "nginx.conf.in").read_text()
