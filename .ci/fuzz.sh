@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Fuzzes the SSE parser for about a minute; exits non-zero when the fuzzer finds a crash.
+# Short fuzzing runs of every cargo-fuzz target (about 3 minutes of fuzzing in
+# all, after the build); exits non-zero when a target finds a crash or fails
+# an oracle. The long runs are done locally: see fuzz/README.md.
 #
 # Runs on stable Rust: `--sanitizer none` needs no nightly flags. The committed
-# seeds in fuzz/corpus/parse/ are read; new inputs go to a temporary directory,
-# so the working tree stays clean. A crashing input is left in
-# fuzz/artifacts/parse/ and can be replayed with
-#   cargo fuzz run --sanitizer none parse fuzz/artifacts/parse/<file>
+# seeds in fuzz/corpus/<target>/ are read; new inputs go to a temporary
+# directory, so the working tree stays clean. A crashing input is left in
+# fuzz/artifacts/<target>/ and can be replayed with
+#   cargo fuzz run --sanitizer none <target> fuzz/artifacts/<target>/<file>
+#
+# FUZZ_SECONDS sets the time per target (default 45); FUZZ_TARGETS picks
+# targets (default: all four).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target=parse
-seconds="${FUZZ_SECONDS:-60}"
+seconds="${FUZZ_SECONDS:-45}"
+targets="${FUZZ_TARGETS:-parse scenario expr server}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "cargo-fuzz is missing; installing it"
@@ -18,10 +23,22 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 cargo fuzz --version
 
-work_corpus="$(mktemp -d)"
-trap 'rm -rf "$work_corpus"' EXIT
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 
-# Build first, so the time limit below is spent fuzzing, not compiling.
-cargo fuzz build --sanitizer none "$target"
-cargo fuzz run --sanitizer none "$target" "$work_corpus" "fuzz/corpus/$target" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+# Build everything first, so the time limits below are spent fuzzing.
+for target in $targets; do
+    cargo fuzz build --sanitizer none "$target"
+done
+
+for target in $targets; do
+    echo "--- fuzz $target for ${seconds}s"
+    dict=()
+    if [ -f "fuzz/$target.dict" ]; then
+        dict=("-dict=fuzz/$target.dict")
+    fi
+    mkdir -p "$work/$target"
+    cargo fuzz run --sanitizer none "$target" "$work/$target" "fuzz/corpus/$target" -- \
+        "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1
+done
