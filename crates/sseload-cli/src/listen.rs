@@ -46,14 +46,14 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N", value_parser = parse_count)]
     max_events: Option<NonZeroU64>,
     /// Stop (exit 0) after this long, like 10s, 500ms, 2m or 1h.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::args::duration)]
     timeout: Option<Duration>,
     /// The time allowed to connect (TCP and TLS) [default: 10s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::args::positive_duration)]
     connect_timeout: Option<Duration>,
     /// Reconnect when no bytes (not even a heartbeat comment) arrive for this
     /// long [default: wait for ever, as browsers do].
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::args::positive_duration)]
     idle_timeout: Option<Duration>,
     /// Do not reconnect: the first loss ends the command.
     #[arg(long, conflicts_with = "reconnect")]
@@ -290,38 +290,6 @@ fn parse_count(text: &str) -> Result<NonZeroU64, String> {
         .map_err(|_| format!("invalid count {text:?}: expected a whole number above zero, like 10"))
 }
 
-/// A duration with a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || {
-        format!(
-            "invalid duration {text:?}: expected a number and a unit (ms, s, m, h), like 10s or 500ms"
-        )
-    };
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(invalid)?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().map_err(|_| invalid())?;
-    let seconds = match unit {
-        "ms" => number / 1000.0,
-        "s" => number,
-        "m" => number * 60.0,
-        "h" => number * 3600.0,
-        _ => return Err(invalid()),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
-}
-
-/// A timeout: a duration longer than zero.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    match parse_duration(text)? {
-        zero if zero.is_zero() => Err(format!(
-            "invalid timeout {text:?}: it must be longer than zero"
-        )),
-        timeout => Ok(timeout),
-    }
-}
-
 /// Writes events to stdout (flushed per event) and, with `-v`, the
 /// connection lifecycle to stderr.
 struct Printer {
@@ -439,37 +407,6 @@ fn write_block(out: &mut impl Write, event: &Event) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_take_a_unit() {
-        let ms = |text| parse_duration(text).map(|d| d.as_millis());
-        assert_eq!(ms("500ms"), Ok(500));
-        assert_eq!(ms("10s"), Ok(10_000));
-        assert_eq!(ms("1.5s"), Ok(1500));
-        assert_eq!(ms("2m"), Ok(120_000));
-        assert_eq!(ms("1h"), Ok(3_600_000));
-        for bad in ["10", "s", "", "10 s", "1.2.3s", "-1s", "5d"] {
-            let err = parse_duration(bad).unwrap_err();
-            assert!(
-                err.starts_with(&format!("invalid duration {bad:?}")),
-                "{bad}: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn timeouts_are_longer_than_zero() {
-        assert_eq!(parse_timeout("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(
-            parse_timeout("0s"),
-            Err("invalid timeout \"0s\": it must be longer than zero".to_owned())
-        );
-        assert!(
-            parse_timeout("5")
-                .unwrap_err()
-                .starts_with("invalid duration \"5\"")
-        );
-    }
 
     #[test]
     fn headers_are_name_colon_value() {

@@ -171,19 +171,27 @@ fn bad_run_option_values() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["--duration", "5parsecs"],
-            "error: invalid value '5parsecs' for '--duration <DURATION>': invalid duration unit \"parsecs\" in \"5parsecs\" (ms, s, m or h)\n\nFor more information, try '--help'.\n",
+            "error: invalid value '5parsecs' for '--duration <DURATION>': invalid duration \"5parsecs\": expected a number and a unit (ms, s, m, h), like 10s or 500ms\n\nFor more information, try '--help'.\n",
+        ),
+        (
+            &["--duration", "0s"],
+            "error: invalid value '0s' for '--duration <DURATION>': invalid duration \"0s\": it must be longer than zero\n\nFor more information, try '--help'.\n",
         ),
         (
             &["--users-scale", "abc"],
-            "error: invalid value 'abc' for '--users-scale <USERS_SCALE>': invalid float literal\n\nFor more information, try '--help'.\n",
+            "error: invalid value 'abc' for '--users-scale <USERS_SCALE>': \"abc\" is not a number above zero (like 0.5 or 2)\n\nFor more information, try '--help'.\n",
         ),
         (
             &["--users-scale", "0"],
-            "error: the run could not start: invalid option users scale: 0 is not a number above zero\n",
+            "error: invalid value '0' for '--users-scale <USERS_SCALE>': \"0\" is not a number above zero (like 0.5 or 2)\n\nFor more information, try '--help'.\n",
+        ),
+        (
+            &["--users-scale", "-1"],
+            "error: invalid value '-1' for '--users-scale <USERS_SCALE>': \"-1\" is not a number above zero (like 0.5 or 2)\n\nFor more information, try '--help'.\n",
         ),
         (
             &["--users-scale", "NaN"],
-            "error: the run could not start: invalid option users scale: NaN is not a number above zero\n",
+            "error: invalid value 'NaN' for '--users-scale <USERS_SCALE>': \"NaN\" is not a number above zero (like 0.5 or 2)\n\nFor more information, try '--help'.\n",
         ),
         (
             &["--metrics-addr", "nonsense"],
@@ -218,7 +226,7 @@ fn bad_listen_option_values_and_urls() {
         ),
         (
             &["--idle-timeout", "0s", url],
-            "error: invalid value '0s' for '--idle-timeout <DURATION>': invalid timeout \"0s\": it must be longer than zero\n\nFor more information, try '--help'.\n",
+            "error: invalid value '0s' for '--idle-timeout <DURATION>': invalid duration \"0s\": it must be longer than zero\n\nFor more information, try '--help'.\n",
         ),
         (
             &["--max-events", "0", url],
@@ -285,8 +293,12 @@ fn bad_serve_option_values() {
             "error: invalid value 'nonsense' for '--bind <BIND>': invalid socket address syntax\n\nFor more information, try '--help'.\n",
         ),
         (
+            &["--data-dir", "/etc/passwd"],
+            "error: --data-dir /etc/passwd: not a directory\n",
+        ),
+        (
             &["--heartbeat", "5x"],
-            "error: invalid value '5x' for '--heartbeat <HEARTBEAT>': invalid duration unit in \"5x\" (expected ms, s, m or h)\n\nFor more information, try '--help'.\n",
+            "error: invalid value '5x' for '--heartbeat <HEARTBEAT>': invalid duration \"5x\": expected a number and a unit (ms, s, m, h), like 10s or 500ms\n\nFor more information, try '--help'.\n",
         ),
         (
             &["--replay", "many"],

@@ -50,6 +50,12 @@ scenarios:
     let started = report.meta.users_started;
     // 4 users at a time, each living about 300 ms, for 1 s: 4 rounds of 4 (the last cut short).
     assert!((12..=20).contains(&started), "{started} users");
-    assert_eq!(name(&report, "open").counts.ok, started);
+    // Users started in the last instants may be stopped while connecting
+    // (at most one round of 4); every other connect succeeded.
+    let opened = name(&report, "open").counts.ok;
+    assert!(
+        opened <= started && opened + 4 >= started,
+        "{opened} of {started}"
+    );
     assert!(name(&report, "close").counts.ok >= 12);
 }
