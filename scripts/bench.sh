@@ -3,10 +3,10 @@
 # every comparison and writes a Markdown table to stdout and
 # target/bench/results.md (logs, results files and configs beside it).
 #
-#   scripts/bench.sh                 # every part (about 12 minutes)
-#   scripts/bench.sh scale locust    # some parts: scale throughput locust server startup parser
+#   scripts/bench.sh                 # every part (about 15 minutes)
+#   scripts/bench.sh scale locust    # some parts: scale throughput profile locust server startup parser
 #
-# Peers: Debian nginx + libnginx-mod-nchan (apt-get), PyPI locust (pip, in a
+# Peers: Debian nginx + libnginx-mod-nchan and linux-perf (apt-get), PyPI locust (pip, in a
 # venv under target/bench/venv). Everything runs on 127.0.0.1.
 # Knobs: BENCH_STREAMS, BENCH_LOCUST_STREAMS, BENCH_SUBSCRIBERS, BENCH_RATE.
 set -euo pipefail
@@ -24,6 +24,10 @@ if ! command -v nginx >/dev/null 2>&1 || [ ! -e /usr/lib/nginx/modules/ngx_nchan
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         nginx libnginx-mod-nchan
+fi
+if ! command -v perf >/dev/null 2>&1; then
+    echo "bench: installing linux-perf (for the profile part)" >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends linux-perf
 fi
 # The packaged service is not needed: the suite starts its own nginx.
 if command -v systemctl >/dev/null 2>&1; then as_root systemctl stop nginx >/dev/null 2>&1 || true; fi

@@ -1,6 +1,6 @@
 """The bench suite behind scripts/bench.sh: each part measures one claim of
 docs/BENCHMARKS.md and returns table rows (figure, value, target, peer,
-ratio, command). Run one part with `scripts/bench.sh PART` (scale,
+ratio, command). Run one part with `scripts/bench.sh PART` (scale, profile,
 throughput, locust, server, startup, parser); `scripts/bench.sh` runs them all.
 
 Environment knobs (defaults in brackets): BENCH_STREAMS [15000],
@@ -244,7 +244,7 @@ def profile_groups(text):
 
 def part_profile(ctx):
     """Where the client's time goes on the firehose: `perf record` (cpu-clock,
-    call graphs) on the `sseload run` process, top symbols written out."""
+    call graphs) on the `sseload run` process; symbols written out, grouped in the notes."""
     rows = []
     for plan, label in [("firehose.yaml", "profile-firehose"), ("firehose-check.yaml", "profile-firehose-check")]:
         log(f"profile: perf record on sseload run {plan}")
@@ -271,10 +271,9 @@ def part_profile(ctx):
         )
         text = report.stdout
         (ctx.out / f"{label}.txt").write_text(text)
-        top = [l for l in text.splitlines() if l.strip() and not l.startswith("#")][:6]
-        summary = "; ".join(re.sub(r"\s+", " ", l.strip()) for l in top)
-        ctx.notes.append(f"{label} top symbols (self time): {summary}")
-        rows.append(Row("profile", f"perf profile of `sseload run` on {plan}", f"target/bench/{label}.txt", "",
+        grouped = ", ".join(f"{name} {pct:.1f} %" for name, pct in profile_groups(text))
+        ctx.notes.append(f"{label}, self time by group: {grouped}")
+        rows.append(Row("profile", f"perf profile of `sseload run` on {plan}", f"target/bench/{label}.txt (groups in the notes)", "",
                         command="scripts/bench.sh profile"))
     return rows
 
