@@ -56,7 +56,7 @@ fn bearer(value: &[u8]) -> Option<&[u8]> {
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::{bearer, constant_time_eq};
 
     #[test]
     fn equal_and_unequal_tokens() {
@@ -65,11 +65,6 @@ mod tests {
         assert!(!constant_time_eq(b"secret", b"secret2"));
         assert!(!constant_time_eq(b"", b"x"));
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bearer;
 
     #[test]
     fn the_bearer_scheme_is_read_in_any_case() {
