@@ -27,17 +27,21 @@ impl<'p> User<'p> {
         // Read once per call, not per event: with no deadline the timer
         // branch is off, so an event costs neither a clock read nor a timer.
         let far = Instant::now() + FAR;
+        // One stop future for the whole call: building it per event cost a
+        // waker registration and its removal each time.
+        let mut stop = self.stop.clone();
+        let stopped = crate::engine::stopped(&mut stop);
+        let mut stopped = std::pin::pin!(stopped);
         loop {
             if done(self) {
                 return Ok(None);
             }
             let wake = self.next_wake();
-            let mut stop = self.stop.clone();
             let streams = &mut self.streams;
             let next_poll = &mut self.next_poll;
             tokio::select! {
                 biased;
-                _ = crate::engine::stopped(&mut stop) => return Err(Halt::Stopped),
+                () = &mut stopped => return Err(Halt::Stopped),
                 out = &mut fut => return Ok(Some(out)),
                 (i, item) = poll_fn(|cx| poll_streams(streams, next_poll, cx)) => self.on_item(i, item),
                 () = tokio::time::sleep_until(wake.unwrap_or(far)), if wake.is_some() => {
