@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Group, Serve, counts_of, log, outcome_of, results, scenario, stop  # noqa: E402
 

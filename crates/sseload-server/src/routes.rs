@@ -44,6 +44,7 @@ fn allowed_methods(segments: &[&str], demo: &Demo) -> Option<&'static str> {
         ["" | "healthz" | "metrics"] => Some("GET"),
         ["clock"] if demo.clock => Some("GET"),
         ["stocks", "prices"] if demo.stocks => Some("GET"),
+        ["firehose"] if demo::firehose::enabled(demo) => Some("GET"),
         ["v1", "completions"] | ["v1", "chat", "completions"] if demo.llm => Some("POST"),
         _ => None,
     }
@@ -70,6 +71,9 @@ async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> Reply {
             demo::stocks::subscribe(&shared, &request)
         }
         (&Method::GET, ["clock"]) if demo.clock => demo::clock::subscribe(&shared, &request),
+        (&Method::GET, ["firehose"]) if demo::firehose::enabled(demo) => {
+            demo::firehose::subscribe(&shared, &request)
+        }
         (&Method::POST, ["v1", "completions"]) if demo.llm => {
             demo::llm::complete(&shared, request).await
         }

@@ -1,5 +1,6 @@
 //! Demo feeds, so that a newcomer has something real to hit: stock prices,
-//! a clock, and OpenAI-style completions and chat completions, plus a browser page.
+//! a clock, and OpenAI-style completions and chat completions, plus a browser page;
+//! and a firehose of pre-encoded events for measuring a client's throughput.
 //!
 //! Every demo event carries the server's wall-clock time as `ts`
 //! (milliseconds since the Unix epoch) so that a client can measure delivery
@@ -15,6 +16,7 @@ use crate::server::Shared;
 
 pub(crate) mod chat;
 pub(crate) mod clock;
+pub(crate) mod firehose;
 pub(crate) mod llm;
 pub(crate) mod page;
 pub(crate) mod stocks;

@@ -12,6 +12,8 @@ mod demo;
 mod durable;
 /// The fault knobs.
 mod faults;
+/// The firehose feed: sizes, counts, refusals.
+mod firehose;
 /// A publisher flood with stalled and vanished subscribers: exact drops, bounded ring.
 mod flood;
 /// Fan-out, resume with Last-Event-ID, slow subscribers, closed topics, filters.
