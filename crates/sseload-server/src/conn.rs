@@ -18,13 +18,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
 use crate::error::ServerError;
-use crate::fault::Dice;
 use crate::hub::Hub;
-use crate::metrics::Counters;
 use crate::respond::{self, Reply};
 use crate::routes;
-use crate::server::{Phase, Server, Shared, open_hub, spawn_background};
-use crate::tasks::Expiry;
+use crate::server::{Core, Phase, Server, Shared};
 
 impl Server {
     /// Starts the hub, its heartbeat and its demo feeds without listening
@@ -55,23 +52,11 @@ impl Server {
     /// # }
     /// ```
     pub fn connections(self) -> Result<Connections, ServerError> {
-        let (phase_tx, phase_rx) = watch::channel(Phase::Running);
-        let counters = Arc::new(Counters::default());
-        let (hub, _recovery) = open_hub(&self.config, &counters)?;
-        let shared = Arc::new(Shared {
-            hub,
-            dice: Dice::new(self.config.seed),
-            config: self.config,
-            counters,
-            expiry: Arc::new(Expiry::default()),
-            phase: phase_rx,
-        });
-        let (drain_tx, drain_rx) = mpsc::channel(1);
-        spawn_background(&shared, &drain_tx);
+        let core = Core::start(self.config)?;
         Ok(Connections {
-            shared,
-            _phase: phase_tx,
-            _drain: drain_rx,
+            shared: core.shared,
+            _phase: core.phase,
+            _drain: core.drain_rx,
         })
     }
 }

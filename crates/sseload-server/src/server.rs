@@ -91,34 +91,62 @@ impl Server {
     /// log is damaged anywhere but in its last record.
     pub fn start_on(self, listener: TcpListener) -> Result<RunningServer, ServerError> {
         let addr = listener.local_addr().map_err(ServerError::LocalAddr)?;
-        let (phase_tx, phase_rx) = watch::channel(Phase::Running);
+        let core = Core::start(self.config)?;
+        let shared = Arc::clone(&core.shared);
+        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), core.drain_tx));
+        Ok(RunningServer {
+            addr,
+            hub: shared.hub.clone(),
+            recovery: core.recovery,
+            grace: shared.config.shutdown_grace,
+            phase: core.phase,
+            accept,
+            drain: core.drain_rx,
+        })
+    }
+}
+
+/// A hub with its background tasks running, whatever serves its connections.
+pub(crate) struct Core {
+    pub(crate) shared: Arc<Shared>,
+    /// Tells every task and connection to drain or stop.
+    pub(crate) phase: watch::Sender<Phase>,
+    /// Held by every tracked task; the receiver sees them all end.
+    pub(crate) drain_tx: mpsc::Sender<()>,
+    pub(crate) drain_rx: mpsc::Receiver<()>,
+    /// What the data directory held at start-up.
+    pub(crate) recovery: Option<RecoveryReport>,
+}
+
+impl Core {
+    /// Opens the hub (from the data directory's log, if any) and starts the
+    /// heartbeat, the lifetime sweeper and the demo feeds.
+    pub(crate) fn start(config: Config) -> Result<Self, ServerError> {
+        let (phase, phase_rx) = watch::channel(Phase::Running);
         let counters = Arc::new(Counters::default());
-        let (hub, recovery) = open_hub(&self.config, &counters)?;
+        let (hub, recovery) = open_hub(&config, &counters)?;
         let shared = Arc::new(Shared {
-            hub: hub.clone(),
-            dice: Dice::new(self.config.seed),
-            config: self.config,
+            hub,
+            dice: Dice::new(config.seed),
+            config,
             counters,
             expiry: Arc::new(Expiry::default()),
             phase: phase_rx,
         });
         let (drain_tx, drain_rx) = mpsc::channel(1);
         spawn_background(&shared, &drain_tx);
-        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), drain_tx));
-        Ok(RunningServer {
-            addr,
-            hub,
+        Ok(Self {
+            shared,
+            phase,
+            drain_tx,
+            drain_rx,
             recovery,
-            grace: shared.config.shutdown_grace,
-            phase: phase_tx,
-            accept,
-            drain: drain_rx,
         })
     }
 }
 
 /// The hub, rebuilt from the data directory's log when there is one.
-pub(crate) fn open_hub(
+fn open_hub(
     config: &Config,
     counters: &Arc<Counters>,
 ) -> Result<(Hub, Option<RecoveryReport>), ServerError> {
@@ -140,7 +168,7 @@ pub(crate) fn open_hub(
 }
 
 /// Starts the heartbeat ticker, the lifetime sweeper and the demo feeds.
-pub(crate) fn spawn_background(shared: &Arc<Shared>, drain: &mpsc::Sender<()>) {
+fn spawn_background(shared: &Arc<Shared>, drain: &mpsc::Sender<()>) {
     let hub = &shared.hub;
     let phase = &shared.phase;
     if let Some(interval) = shared.config.heartbeat {

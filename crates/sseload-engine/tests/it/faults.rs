@@ -562,17 +562,7 @@ async fn a_server_that_never_answers_times_the_connect_out_instead_of_hanging_th
 
 /// A counter (`…_total`) from the server's `/metrics`.
 async fn server_counter(addr: SocketAddr, counter: &str) -> u64 {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
-        .await
-        .expect("write");
-    let mut text = String::new();
-    tcp.read_to_string(&mut text).await.expect("read");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{counter}_total ")))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {counter} in {text}"))
+    support::counter(addr, &format!("{counter}_total")).await
 }
 
 const FLOOD: u64 = 20_000;

@@ -101,6 +101,11 @@ pub(crate) fn metric<'r>(stats: &'r Stats, metric: &str) -> &'r Line {
 
 /// `sseload_server_events_delivered_total` from the server's `/metrics`.
 pub(crate) async fn delivered(addr: SocketAddr) -> u64 {
+    counter(addr, "sseload_server_events_delivered_total").await
+}
+
+/// A counter or gauge from the server's `/metrics`, by its full name.
+pub(crate) async fn counter(addr: SocketAddr, name: &str) -> u64 {
     let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
         .await
@@ -108,7 +113,7 @@ pub(crate) async fn delivered(addr: SocketAddr) -> u64 {
     let mut text = String::new();
     tcp.read_to_string(&mut text).await.expect("read");
     text.lines()
-        .find_map(|l| l.strip_prefix("sseload_server_events_delivered_total "))
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no delivered counter in {text}"))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
 }
