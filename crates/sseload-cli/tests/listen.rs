@@ -475,12 +475,12 @@ async fn zero_or_unitless_timeouts_are_refused() {
         (
             "--idle-timeout",
             "0s",
-            "invalid timeout \"0s\": it must be longer than zero",
+            "invalid duration \"0s\": it must be longer than zero",
         ),
         (
             "--connect-timeout",
             "0ms",
-            "invalid timeout \"0ms\": it must be longer than zero",
+            "invalid duration \"0ms\": it must be longer than zero",
         ),
         ("--idle-timeout", "5", "invalid duration \"5\""),
     ];

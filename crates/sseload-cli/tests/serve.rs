@@ -119,7 +119,10 @@ fn serve_prints_its_urls_serves_and_stops_on_sigterm() {
 #[test]
 fn bad_flags_are_refused_with_a_message() {
     let cases: [(&[&str], &str); 4] = [
-        (&["--heartbeat", "5x"], "invalid duration unit in \"5x\""),
+        (
+            &["--heartbeat", "5x"],
+            "invalid duration \"5x\": expected a number and a unit",
+        ),
         (&["--demo", "tv"], "unknown demo feed \"tv\""),
         (&["--error-status", "404"], "\"404\" is not 500 or 503"),
         (
@@ -351,7 +354,10 @@ fn bad_server_settings_are_refused_on_one_line() {
             &["--cors-origin", "app.example"],
             "error: invalid server settings: invalid CORS origin \"app.example\" (expected * or scheme://host[:port], like https://app.example.com)",
         ),
-        (&["--shutdown-grace", "5"], "invalid duration unit in \"5\""),
+        (
+            &["--shutdown-grace", "5"],
+            "invalid duration \"5\": expected a number and a unit",
+        ),
         (&["--seed", "-1"], "unexpected argument '-1'"),
     ];
     for (flags, message) in cases {
