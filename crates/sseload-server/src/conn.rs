@@ -155,6 +155,7 @@ mod tests {
     use std::time::Duration;
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+    use tokio::task::JoinHandle;
 
     use super::*;
     use crate::{Demo, NewEvent, Token};
@@ -172,6 +173,21 @@ mod tests {
             .expect("the connection ends with the response")
             .unwrap();
         response
+    }
+
+    /// Opens `GET /topics/news` over an in-memory pipe and reads the
+    /// status line (`200 OK`): the stream is then being served.
+    async fn open_stream(connections: &Connections) -> (DuplexStream, JoinHandle<()>) {
+        let (mut client, server_side) = tokio::io::duplex(1 << 16);
+        let serving = tokio::spawn(connections.serve(server_side));
+        client
+            .write_all(b"GET /topics/news HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut head = [0u8; 15];
+        client.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200 OK");
+        (client, serving)
     }
 
     async fn read_all(client: &mut DuplexStream) -> String {
@@ -248,15 +264,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stream_delivers_what_the_hub_publishes_and_ends_when_the_peer_leaves() {
         let connections = hub_only().connections().unwrap();
-        let (mut client, server_side) = tokio::io::duplex(1 << 16);
-        let serving = tokio::spawn(connections.serve(server_side));
-        client
-            .write_all(b"GET /topics/news HTTP/1.1\r\nhost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut head = [0u8; 15];
-        client.read_exact(&mut head).await.unwrap();
-        assert_eq!(&head, b"HTTP/1.1 200 OK");
+        let (mut client, serving) = open_stream(&connections).await;
         let ids = connections
             .hub()
             .publish("news", &[NewEvent::new("hello")])
@@ -283,14 +291,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn dropping_the_connections_cuts_open_streams() {
         let connections = hub_only().connections().unwrap();
-        let (mut client, server_side) = tokio::io::duplex(1 << 16);
-        let serving = tokio::spawn(connections.serve(server_side));
-        client
-            .write_all(b"GET /topics/news HTTP/1.1\r\nhost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut head = [0u8; 15];
-        client.read_exact(&mut head).await.unwrap();
+        let (_client, serving) = open_stream(&connections).await;
         drop(connections);
         tokio::time::timeout(Duration::from_secs(5), serving)
             .await
@@ -306,14 +307,7 @@ mod tests {
             .build()
             .unwrap();
         let connections = server.connections().unwrap();
-        let (mut first, first_side) = tokio::io::duplex(1 << 16);
-        let _first = tokio::spawn(connections.serve(first_side));
-        first
-            .write_all(b"GET /topics/news HTTP/1.1\r\nhost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut head = [0u8; 15];
-        first.read_exact(&mut head).await.unwrap();
+        let _first = open_stream(&connections).await;
         let response = exchange(&connections, b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n").await;
         assert_eq!(statuses(&response), ["503"]);
         assert!(response.contains("too many connections (the limit is 1)"));
