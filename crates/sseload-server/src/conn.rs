@@ -1,6 +1,8 @@
-//! Connections handed in by the caller: any byte stream (an in-memory pipe,
-//! a Unix socket, a socket accepted elsewhere) served as one HTTP/1.1
-//! connection by the same router, limits and hub as [`Server::start`].
+//! Serving one connection, and connections handed in by the caller: any
+//! byte stream (an in-memory pipe, a Unix socket, a socket accepted
+//! elsewhere) served as one HTTP/1.1 connection by the same router, limits
+//! and hub as [`Server::start`]. Event streams are served by the built-in
+//! path ([`crate::h1`]), the rest by hyper.
 //!
 //! [`Server::connections`] starts the hub and its background tasks without a
 //! listener; [`Connections::serve`] then serves one stream until it ends.
@@ -15,6 +17,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::ServerError;
@@ -84,7 +87,7 @@ impl Connections {
     where
         T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        serve(io, Arc::clone(&self.shared))
+        serve(io, None, Arc::clone(&self.shared))
     }
 }
 
@@ -97,19 +100,33 @@ impl Drop for OpenConnection {
     }
 }
 
-/// Serves one connection: the router behind hyper's HTTP/1 state machine,
-/// a 503 for every request once the connection limit is passed, a graceful
-/// end when the server stops.
-pub(crate) async fn serve<T>(io: T, shared: Arc<Shared>)
+/// Serves one connection: counted against the connection limit, refused
+/// with 503s past it, cut when the server's grace period is over. `direct`
+/// is the TCP socket under `io`, which the hub may write events to itself.
+pub(crate) async fn serve<T>(io: T, direct: Option<Arc<TcpStream>>, shared: Arc<Shared>)
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let open = shared.counters.connections.fetch_add(1, Ordering::Relaxed) + 1;
-    let over_limit = open > shared.config.max_connections as u64;
-    if over_limit {
-        shared.counters.refused.fetch_add(1, Ordering::Relaxed);
-    }
     let _open = OpenConnection(Arc::clone(&shared));
+    if open > shared.config.max_connections as u64 {
+        shared.counters.refused.fetch_add(1, Ordering::Relaxed);
+        return Box::pin(serve_hyper(io, shared, true)).await;
+    }
+    let mut phase = shared.phase.clone();
+    tokio::select! {
+        () = crate::h1::serve(io, direct, shared) => {}
+        () = crate::server::aborting(&mut phase) => {}
+    }
+}
+
+/// Serves the rest of a connection with the router behind hyper's HTTP/1
+/// state machine: a 503 for every request when `over_limit`, a graceful end
+/// when the server stops.
+pub(crate) async fn serve_hyper<T>(io: T, shared: Arc<Shared>, over_limit: bool)
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let mut phase = shared.phase.clone();
     let service_shared = Arc::clone(&shared);
     let service = service_fn(move |request| {

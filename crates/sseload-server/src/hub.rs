@@ -18,12 +18,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use sseload_proto::EventBuilder;
-use tokio::sync::mpsc::{self, error::TrySendError};
 
 use crate::durable::{Log, LoggedEvent, Record};
 use crate::error::{PublishError, SubscribeError};
 use crate::metrics::Counters;
+use crate::outbox::{self, Offered, Refused};
 use crate::replay::{self, Resume};
+use crate::wire;
 
 /// The longest topic name accepted, in bytes.
 pub const MAX_TOPIC_LEN: usize = 128;
@@ -40,6 +41,20 @@ pub(crate) enum Msg {
     Control(Bytes),
     /// A keep-alive comment.
     Heartbeat,
+    /// Bytes already framed for the wire: the rest of a chunk the hub
+    /// began writing to the socket itself.
+    Raw(Bytes),
+}
+
+impl Msg {
+    /// The events it carries.
+    pub(crate) fn events(&self) -> u64 {
+        match self {
+            Self::Event(_) => 1,
+            Self::Batch(events) => events.len() as u64,
+            Self::Control(_) | Self::Heartbeat | Self::Raw(_) => 0,
+        }
+    }
 }
 
 /// One event to publish: its data, and optionally its type and id.
@@ -110,7 +125,7 @@ impl Stored {
 /// A registered subscriber of one or more topics.
 #[derive(Debug)]
 struct Member {
-    tx: mpsc::Sender<Msg>,
+    tx: outbox::Sender,
     types: Option<Arc<[Box<str>]>>,
     topics: Arc<[Arc<str>]>,
 }
@@ -196,7 +211,7 @@ pub(crate) struct Subscription {
     pub(crate) prelude: Vec<Msg>,
     /// The data of the newest event of each topic, in request order (`None` if none yet).
     pub(crate) latest: Vec<Option<Arc<str>>>,
-    pub(crate) rx: mpsc::Receiver<Msg>,
+    pub(crate) rx: outbox::Receiver,
     pub(crate) guard: MemberGuard,
 }
 
@@ -376,18 +391,30 @@ impl Hub {
             return Vec::new();
         };
         let mut removed = Vec::new();
+        // Subscribers without a type filter all get the same bytes: frame them once.
+        let mut everything: Option<Bytes> = None;
         topic.members.retain(|id, member| {
             let Some(msg) = message_for(member, prepared) else {
                 return true;
             };
-            match member.tx.try_send(msg) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    removed.push((*id, Arc::clone(&member.topics)));
-                    false
+            let events = msg.events();
+            let unfiltered = member.types.is_none();
+            let chunk = |msg: &Msg| match unfiltered {
+                true => everything
+                    .get_or_insert_with(|| wire::chunk_of(msg))
+                    .clone(),
+                false => wire::chunk_of(msg),
+            };
+            match member.tx.offer(msg, chunk) {
+                Ok(Offered::Written) => {
+                    counters.delivered.fetch_add(events, Ordering::Relaxed);
+                    true
                 }
-                Err(TrySendError::Closed(_)) => {
+                Ok(Offered::Queued) => true,
+                Err(refused) => {
+                    if refused == Refused::Full {
+                        counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
                     removed.push((*id, Arc::clone(&member.topics)));
                     false
                 }
@@ -444,7 +471,7 @@ impl Hub {
             .iter()
             .map(|name| state.topics[name].last_data.clone())
             .collect();
-        let (tx, rx) = mpsc::channel(self.inner.limits.queue);
+        let (tx, rx) = outbox::channel(self.inner.limits.queue);
         let guard = self.register(&mut state, &tx, request);
         Ok(Subscription {
             prelude,
@@ -457,7 +484,7 @@ impl Hub {
     fn register(
         &self,
         state: &mut State,
-        tx: &mpsc::Sender<Msg>,
+        tx: &outbox::Sender,
         request: SubscribeRequest<'_>,
     ) -> MemberGuard {
         state.next_member += 1;
@@ -529,13 +556,14 @@ impl Hub {
     /// Sends a keep-alive comment to every subscriber whose queue has room.
     pub(crate) fn heartbeat(&self) {
         let state = self.lock();
+        let chunk = |_: &Msg| wire::chunk(sseload_proto::KEEP_ALIVE);
         for (name, topic) in &state.topics {
             // A stream over several topics is a member of each: beat once, from its first topic.
             let first = |member: &&Member| member.topics.first().is_some_and(|t| t == name);
             for member in topic.members.values().filter(first) {
                 // A full queue already has bytes on their way; a closed one is
                 // removed by its stream's guard.
-                let _ = member.tx.try_send(Msg::Heartbeat);
+                let _ = member.tx.offer(Msg::Heartbeat, chunk);
             }
         }
     }
@@ -660,6 +688,7 @@ impl TopicError {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::task::Poll;
 
     use super::{Hub, Limits, Msg, NewEvent, SubscribeRequest};
     use crate::metrics::Counters;
@@ -687,7 +716,9 @@ mod tests {
         let mut a = hub.subscribe(request("t")).unwrap();
         let mut b = hub.subscribe(request("t")).unwrap();
         hub.publish("t", &[NewEvent::new("x").event("e")]).unwrap();
-        let (Ok(Msg::Event(first)), Ok(Msg::Event(second))) = (a.rx.try_recv(), b.rx.try_recv())
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let (Poll::Ready(Some(Msg::Event(first))), Poll::Ready(Some(Msg::Event(second)))) =
+            (a.rx.poll_recv(&mut cx), b.rx.poll_recv(&mut cx))
         else {
             panic!("both subscribers get the event");
         };

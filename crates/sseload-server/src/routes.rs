@@ -50,7 +50,26 @@ fn allowed_methods(segments: &[&str], demo: &Demo) -> Option<&'static str> {
     }
 }
 
+/// Answers a `GET` that opens an event stream; `None` for any other request.
+pub(crate) fn stream<B>(shared: &Shared, request: &Request<B>) -> Option<Reply> {
+    if request.method() != Method::GET {
+        return None;
+    }
+    let demo = &shared.config.demo;
+    let reply = match segments(request.uri().path()).as_slice() {
+        ["topics", names] => subscribe::topics(shared, request, names),
+        ["stocks", "prices"] if demo.stocks => demo::stocks::subscribe(shared, request),
+        ["clock"] if demo.clock => demo::clock::subscribe(shared, request),
+        ["firehose"] if demo::firehose::enabled(demo) => demo::firehose::subscribe(shared, request),
+        _ => return None,
+    };
+    Some(reply)
+}
+
 async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> Reply {
+    if let Some(reply) = stream(&shared, &request) {
+        return reply;
+    }
     let path = request.uri().path().to_owned();
     let segments = segments(&path);
     let demo = &shared.config.demo;
@@ -64,16 +83,8 @@ async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> Reply {
             metrics::CONTENT_TYPE,
             metrics::render(&shared.hub),
         ),
-        (&Method::GET, ["topics", names]) => subscribe::topics(&shared, &request, names),
         (&Method::POST, ["topics", name]) => publish(&shared, request, name).await,
         (&Method::DELETE, ["topics", name]) => close(&shared, &request, name),
-        (&Method::GET, ["stocks", "prices"]) if demo.stocks => {
-            demo::stocks::subscribe(&shared, &request)
-        }
-        (&Method::GET, ["clock"]) if demo.clock => demo::clock::subscribe(&shared, &request),
-        (&Method::GET, ["firehose"]) if demo::firehose::enabled(demo) => {
-            demo::firehose::subscribe(&shared, &request)
-        }
         (&Method::POST, ["v1", "completions"]) if demo.llm => {
             demo::llm::complete(&shared, request).await
         }

@@ -1,8 +1,6 @@
-//! The server: the accept loop, one hyper HTTP/1 connection per socket
-//! (served as [`crate::conn`] serves any byte stream), and graceful shutdown.
-//!
-//! Connections are served by hyper's `server::conn::http1::Builder` directly
-//! (no h1/h2 sniffing), which keeps an idle stream at about 11 KB.
+//! The server: the accept loop, one task per socket (served as
+//! [`crate::conn`] serves any byte stream, with the socket shared with the
+//! hub so that it can write events itself), and graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -268,5 +266,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, drain: mpsc::Se
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     // Small SSE frames must not wait for a delayed ACK (Nagle).
     let _ = stream.set_nodelay(true);
-    crate::conn::serve(stream, shared).await;
+    let socket = Arc::new(stream);
+    let io = crate::io::SharedTcp(Arc::clone(&socket));
+    crate::conn::serve(io, Some(socket), shared).await;
 }

@@ -16,15 +16,18 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Sleep;
 
 use crate::error::StreamError;
 use crate::hub::{MemberGuard, Msg};
 use crate::metrics::Counters;
+use crate::outbox;
+use crate::wire;
 
-/// What polling a body gives.
-type Polled = Poll<Option<Result<Frame<Bytes>, StreamError>>>;
+/// What polling a stream for its next message gives.
+type Polled = Poll<Option<Result<Msg, StreamError>>>;
 
 /// The fault knobs in force for one stream.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -44,11 +47,41 @@ struct FaultRun {
     dropping: bool,
 }
 
+/// Where a stream's live messages come from.
+#[derive(Debug)]
+pub(crate) enum Live {
+    /// A hub subscription.
+    Hub(outbox::Receiver),
+    /// A producer of its own (a demo feed made for this one request).
+    Feed(mpsc::Receiver<Msg>),
+}
+
+impl From<outbox::Receiver> for Live {
+    fn from(rx: outbox::Receiver) -> Self {
+        Self::Hub(rx)
+    }
+}
+
+impl From<mpsc::Receiver<Msg>> for Live {
+    fn from(rx: mpsc::Receiver<Msg>) -> Self {
+        Self::Feed(rx)
+    }
+}
+
+impl Live {
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg>> {
+        match self {
+            Self::Hub(rx) => rx.poll_recv(cx),
+            Self::Feed(rx) => rx.poll_recv(cx),
+        }
+    }
+}
+
 /// An event stream body.
 #[derive(Debug)]
 pub(crate) struct EventStream {
     prelude: VecDeque<Msg>,
-    live: mpsc::Receiver<Msg>,
+    live: Live,
     counters: Arc<Counters>,
     faults: Option<Box<FaultRun>>,
     sent: u64,
@@ -56,14 +89,10 @@ pub(crate) struct EventStream {
 }
 
 impl EventStream {
-    pub(crate) fn new(
-        prelude: Vec<Msg>,
-        live: mpsc::Receiver<Msg>,
-        counters: Arc<Counters>,
-    ) -> Self {
+    pub(crate) fn new(prelude: Vec<Msg>, live: impl Into<Live>, counters: Arc<Counters>) -> Self {
         Self {
             prelude: prelude.into(),
-            live,
+            live: live.into(),
             counters,
             faults: None,
             sent: 0,
@@ -107,23 +136,43 @@ impl EventStream {
         }
     }
 
-    fn frame(&mut self, msg: Msg) -> Frame<Bytes> {
-        let bytes = match msg {
-            Msg::Event(bytes) => {
-                self.sent += 1;
-                self.counters.delivered.fetch_add(1, Ordering::Relaxed);
-                bytes
-            }
-            Msg::Batch(events) => {
-                self.sent += events.len() as u64;
-                let count = events.len() as u64;
-                self.counters.delivered.fetch_add(count, Ordering::Relaxed);
-                events.concat().into()
-            }
-            Msg::Control(bytes) => bytes,
-            Msg::Heartbeat => Bytes::from_static(sseload_proto::KEEP_ALIVE),
-        };
-        Frame::data(bytes)
+    /// Counts the events of a message about to be written.
+    fn count(&mut self, msg: &Msg) {
+        let events = msg.events();
+        if events > 0 {
+            self.sent += events;
+            self.counters.delivered.fetch_add(events, Ordering::Relaxed);
+        }
+    }
+
+    /// The next message, once the fault knobs let it through, counted.
+    fn poll_msg(&mut self, cx: &mut Context<'_>) -> Polled {
+        if let Some(answer) = self.poll_faults(cx) {
+            return answer;
+        }
+        let msg = std::task::ready!(self.next_msg(cx));
+        if let Some(msg) = &msg {
+            self.count(msg);
+        }
+        Poll::Ready(msg.map(Ok))
+    }
+
+    /// The next bytes for the built-in HTTP/1.1 path, framed as chunks.
+    pub(crate) fn poll_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, StreamError>>> {
+        self.poll_msg(cx)
+            .map(|polled| polled.map(|result| result.map(|msg| wire::chunk_of(&msg))))
+    }
+
+    /// Lets the hub write this stream's messages to `socket` itself while
+    /// nothing is queued. Streams with fault knobs keep to their task, which
+    /// counts and delays events one by one.
+    pub(crate) fn write_directly(&self, socket: &Arc<TcpStream>) {
+        if let (None, Live::Hub(rx)) = (&self.faults, &self.live) {
+            rx.write_directly(Arc::clone(socket));
+        }
     }
 
     /// Applies the fault knobs; `Some` is what to answer instead of the next message.
@@ -168,7 +217,7 @@ fn drop_connection(run: &mut FaultRun, cx: &mut Context<'_>, sent: u64) -> Polle
 fn poll_stall(
     stall: Pin<&mut Sleep>,
     prelude: &mut VecDeque<Msg>,
-    live: &mut mpsc::Receiver<Msg>,
+    live: &mut Live,
     cx: &mut Context<'_>,
 ) -> Polled {
     if stall.poll(cx).is_ready() {
@@ -188,15 +237,20 @@ impl Body for EventStream {
     type Data = Bytes;
     type Error = StreamError;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Polled {
-        let this = &mut *self;
-        if let Some(answer) = this.poll_faults(cx) {
-            return answer;
-        }
-        match this.next_msg(cx) {
-            Poll::Ready(Some(msg)) => Poll::Ready(Some(Ok(this.frame(msg)))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, StreamError>>> {
+        self.poll_msg(cx)
+            .map(|polled| polled.map(|result| result.map(|msg| Frame::data(data_of(msg)))))
+    }
+}
+
+/// The body bytes of a message.
+fn data_of(msg: Msg) -> Bytes {
+    match msg {
+        Msg::Event(bytes) | Msg::Control(bytes) | Msg::Raw(bytes) => bytes,
+        Msg::Batch(events) => events.concat().into(),
+        Msg::Heartbeat => Bytes::from_static(sseload_proto::KEEP_ALIVE),
     }
 }

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
-use hyper::body::Incoming;
 use sseload_proto::EventBuilder;
 
 use crate::error::SubscribeError;
@@ -57,11 +56,11 @@ pub(crate) fn retry_hint(shared: &Shared) -> Option<Msg> {
 }
 
 /// `GET /topics/{a,b,...}?types=x,y`.
-pub(crate) fn topics(shared: &Shared, request: &Request<Incoming>, names: &str) -> Reply {
+pub(crate) fn topics<B>(shared: &Shared, request: &Request<B>, names: &str) -> Reply {
     topics_inner(shared, request, names).unwrap_or_else(|reply| reply)
 }
 
-fn topics_inner(shared: &Shared, request: &Request<Incoming>, names: &str) -> Result<Reply, Reply> {
+fn topics_inner<B>(shared: &Shared, request: &Request<B>, names: &str) -> Result<Reply, Reply> {
     let (mut query, faults) = admit(shared, request)?;
     let types = query.list("types").map_err(bad_request)?;
     query.finish().map_err(bad_request)?;

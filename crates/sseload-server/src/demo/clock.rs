@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use http::Request;
-use hyper::body::Incoming;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::NewEvent;
@@ -35,7 +34,7 @@ pub(crate) async fn publish(shared: Arc<Shared>) {
 }
 
 /// `GET /clock`.
-pub(crate) fn subscribe(shared: &Shared, request: &Request<Incoming>) -> Reply {
+pub(crate) fn subscribe<B>(shared: &Shared, request: &Request<B>) -> Reply {
     let opened = subscribe::admit(shared, request).and_then(|(query, faults)| {
         query.finish().map_err(bad_request)?;
         subscribe::inject(shared, &faults)?;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use http::Request;
-use hyper::body::Incoming;
 use sseload_proto::EventBuilder;
 use tokio::sync::mpsc;
 
@@ -42,11 +41,11 @@ pub(crate) fn enabled(demo: &Demo) -> bool {
 }
 
 /// `GET /firehose?size=..&count=..`.
-pub(crate) fn subscribe(shared: &Shared, request: &Request<Incoming>) -> Reply {
+pub(crate) fn subscribe<B>(shared: &Shared, request: &Request<B>) -> Reply {
     open(shared, request).unwrap_or_else(|reply| reply)
 }
 
-fn open(shared: &Shared, request: &Request<Incoming>) -> Result<Reply, Reply> {
+fn open<B>(shared: &Shared, request: &Request<B>) -> Result<Reply, Reply> {
     let (mut query, faults) = subscribe::admit(shared, request)?;
     let size = query.parsed("size", "bytes").map_err(bad_request)?;
     let count = query.parsed("count", "events").map_err(bad_request)?;

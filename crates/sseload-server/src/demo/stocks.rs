@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::Request;
-use hyper::body::Incoming;
 use sseload_proto::EventBuilder;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -84,7 +83,7 @@ fn step(cents: i64, roll: u64) -> i64 {
 }
 
 /// `GET /stocks/prices?symbols=AAPL,MSFT`.
-pub(crate) fn subscribe(shared: &Shared, request: &Request<Incoming>) -> Reply {
+pub(crate) fn subscribe<B>(shared: &Shared, request: &Request<B>) -> Reply {
     let opened = subscribe::admit(shared, request).and_then(|(mut query, faults)| {
         let symbols = query.list("symbols").map_err(bad_request)?;
         query.finish().map_err(bad_request)?;

@@ -24,3 +24,5 @@ mod lifecycle;
 mod limits;
 /// Starting servers, reading streams.
 mod support;
+/// The built-in HTTP/1.1 path byte for byte: chunks, keep-alive, hand-off, bad heads.
+mod wire;
