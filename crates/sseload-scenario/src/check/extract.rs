@@ -30,12 +30,22 @@ fn field_name(field: Field) -> &'static str {
     }
 }
 
+/// What an extractor found: at most one value (kept out of a `Vec`, as
+/// most are), or any number.
+#[derive(Debug)]
+pub(super) enum Found {
+    /// Zero or one value.
+    One(Option<Value>),
+    /// Any number of values, in order.
+    Many(Vec<Value>),
+}
+
 /// Every value the extractor finds, in order.
-pub(super) fn extract(extractor: &Extractor, subject: &Subject<'_>) -> Result<Vec<Value>, String> {
+pub(super) fn extract(extractor: &Extractor, subject: &Subject<'_>) -> Result<Found, String> {
     let text = |s: &str| Value::String(s.to_owned());
     Ok(match extractor {
-        Extractor::Field(field) => field_values(*field, subject),
-        Extractor::Header(name) => match subject.kind {
+        Extractor::Field(field) => Found::One(field_value(*field, subject)),
+        Extractor::Header(name) => Found::Many(match subject.kind {
             Kind::Response(r) => r
                 .headers
                 .iter()
@@ -43,13 +53,10 @@ pub(super) fn extract(extractor: &Extractor, subject: &Subject<'_>) -> Result<Ve
                 .map(|(_, v)| text(v))
                 .collect(),
             Kind::Event(_) => Vec::new(),
-        },
-        Extractor::JsonPath { path, on } => {
-            let json = subject
-                .json(*on)
-                .map_err(|e| format!("{}: {e}", describe(extractor)))?;
-            path.get().query(&json).all().into_iter().cloned().collect()
-        }
+        }),
+        Extractor::JsonPath { path, on } => subject
+            .query(path, *on)
+            .map_err(|e| format!("{}: {e}", describe(extractor)))?,
         Extractor::JmesPath { path, on } => {
             let json = subject
                 .json(*on)
@@ -59,51 +66,73 @@ pub(super) fn extract(extractor: &Extractor, subject: &Subject<'_>) -> Result<Ve
                 .search(&*json)
                 .map_err(|e| format!("{}: {e}", describe(extractor)))?;
             let value = serde_json::to_value(&*found).unwrap_or(Value::Null);
-            if value.is_null() {
-                Vec::new()
-            } else {
-                vec![value]
-            }
+            Found::One((!value.is_null()).then_some(value))
         }
         Extractor::Regex { regex, group, on } => {
             let source = subject.text(*on);
-            regex
-                .get()
-                .captures_iter(&source)
-                .filter_map(|c| c.get(*group))
-                .map(|m| text(m.as_str()))
-                .collect()
+            Found::Many(
+                regex
+                    .get()
+                    .captures_iter(&source)
+                    .filter_map(|c| c.get(*group))
+                    .map(|m| text(m.as_str()))
+                    .collect(),
+            )
         }
         Extractor::Substring { text: needle, on } => {
             let source = subject.text(*on);
-            source
-                .match_indices(needle.as_str())
-                .map(|(at, _)| Value::from(at))
-                .collect()
+            Found::Many(
+                source
+                    .match_indices(needle.as_str())
+                    .map(|(at, _)| Value::from(at))
+                    .collect(),
+            )
         }
     })
 }
 
-fn field_values(field: Field, subject: &Subject<'_>) -> Vec<Value> {
+/// The value of a whole field, if the subject has it.
+fn field_value(field: Field, subject: &Subject<'_>) -> Option<Value> {
     let text = |s: &str| Value::String(s.to_owned());
     match (subject.kind, field) {
-        (Kind::Event(e), Field::Event) => vec![text(e.event_type)],
-        (Kind::Event(e), Field::Id) => e.id.map(text).into_iter().collect(),
-        (Kind::Event(e), Field::Data) => vec![text(e.data)],
-        (Kind::Event(e), Field::Retry) => e.retry.map(Value::from).into_iter().collect(),
-        (Kind::Event(_), Field::Json) => vec![text(&subject.text(Source::Json))],
-        (Kind::Response(r), Field::Status) => vec![Value::from(r.status)],
-        (Kind::Response(r), Field::Body) => vec![text(&String::from_utf8_lossy(r.body))],
-        _ => Vec::new(),
+        (Kind::Event(e), Field::Event) => Some(text(e.event_type)),
+        (Kind::Event(e), Field::Id) => e.id.map(text),
+        (Kind::Event(e), Field::Data) => Some(text(e.data)),
+        (Kind::Event(e), Field::Retry) => e.retry.map(Value::from),
+        (Kind::Event(_), Field::Json) => Some(text(&subject.text(Source::Json))),
+        (Kind::Response(r), Field::Status) => Some(Value::from(r.status)),
+        (Kind::Response(r), Field::Body) => Some(text(&String::from_utf8_lossy(r.body))),
+        _ => None,
     }
 }
 
 /// The value `find` takes.
-pub(super) fn pick(
-    mut values: Vec<Value>,
-    find: Find,
-    rng: &mut dyn rand::RngCore,
-) -> Option<Value> {
+pub(super) fn pick(found: Found, find: Find, rng: &mut dyn rand::RngCore) -> Option<Value> {
+    match found {
+        Found::One(value) => pick_one(value, find, rng),
+        Found::Many(values) => pick_many(values, find, rng),
+    }
+}
+
+/// As [`pick_many`] on a list of at most one value, drawing the same
+/// randomness for `find: random`.
+fn pick_one(value: Option<Value>, find: Find, rng: &mut dyn rand::RngCore) -> Option<Value> {
+    match find {
+        Find::First | Find::Nth(0) => value,
+        Find::Nth(_) => None,
+        Find::All => value.map(|v| Value::Array(vec![v])),
+        Find::Count => Some(Value::from(usize::from(value.is_some()))),
+        Find::Random => {
+            // The one value is taken, after the draw a list of one makes.
+            if value.is_some() {
+                let _: usize = rng.random_range(0..1);
+            }
+            value
+        }
+    }
+}
+
+fn pick_many(mut values: Vec<Value>, find: Find, rng: &mut dyn rand::RngCore) -> Option<Value> {
     match find {
         Find::First => values.into_iter().next(),
         Find::Nth(n) => values.into_iter().nth(n),
@@ -162,10 +191,7 @@ pub fn render_event_json(event: &EventView<'_>) -> String {
     if let Some(id) = event.id {
         out.push_str(&format!(",\"id\":{}", quote(id)));
     }
-    let is_json = matches!(
-        serde_json::from_str::<Value>(event.data),
-        Ok(Value::Object(_) | Value::Array(_))
-    );
+    let is_json = super::walk::is_container(event.data);
     let data = if is_json {
         event.data.to_owned()
     } else {

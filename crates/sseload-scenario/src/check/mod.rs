@@ -14,12 +14,28 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::expr::{Lookup, VarId};
-use crate::plan::{Criterion, MessageCheck, Source};
+use crate::plan::{Criterion, JsonPath, MessageCheck, Source};
 
 mod extract;
+mod singular;
 mod validate;
+mod walk;
 
 pub use extract::render_event_json;
+pub(crate) use singular::SingularPath;
+
+use extract::Found;
+
+/// The value at `path` in the JSON `text`; `Err` when `text` is not JSON.
+pub(crate) fn find(path: &SingularPath, text: &str) -> Result<Option<Value>, serde_json::Error> {
+    walk::find(path.steps(), text)
+}
+
+/// How a text that is not JSON fails a query.
+#[expect(clippy::needless_pass_by_value, reason = "used as `map_err(not_json)`")]
+fn not_json(e: serde_json::Error) -> String {
+    format!("not JSON ({e})")
+}
 
 /// An SSE event as checks see it.
 #[derive(Debug, Clone, Copy)]
@@ -93,8 +109,7 @@ impl<'a> Subject<'a> {
 
     /// The text a query reads, parsed as JSON.
     fn json(&self, source: Source) -> Result<std::borrow::Cow<'_, Value>, String> {
-        let parse =
-            |text: &str| serde_json::from_str::<Value>(text).map_err(|e| format!("not JSON ({e})"));
+        let parse = |text: &str| serde_json::from_str::<Value>(text).map_err(not_json);
         match source {
             Source::Data => self
                 .data_json
@@ -103,6 +118,25 @@ impl<'a> Subject<'a> {
                 .map(std::borrow::Cow::Borrowed)
                 .map_err(Clone::clone),
             Source::Json => parse(&self.text(Source::Json)).map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The values `path` selects in the text a query reads, parsed as JSON.
+    /// A singular path reads the text, unless it was parsed already.
+    fn query(&self, path: &JsonPath, source: Source) -> Result<Found, String> {
+        let Some(singular) = path.singular() else {
+            let json = self.json(source)?;
+            let found = path.get().query(&json).all().into_iter().cloned();
+            return Ok(Found::Many(found.collect()));
+        };
+        match (source, self.data_json.get()) {
+            (Source::Data, Some(parsed)) => parsed
+                .as_ref()
+                .map(|json| Found::One(singular.lookup(json).cloned()))
+                .map_err(Clone::clone),
+            _ => find(singular, &self.text(source))
+                .map(Found::One)
+                .map_err(not_json),
         }
     }
 }

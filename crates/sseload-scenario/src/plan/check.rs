@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::check::SingularPath;
 use crate::expr::{Template, VarId};
 
 /// A check sequence of an await: its checks run in order within `timeout`.
@@ -207,8 +208,86 @@ impl<T> std::fmt::Debug for Compiled<T> {
     }
 }
 
-/// A compiled RFC 9535 JSON Path.
-pub type JsonPath = Compiled<serde_json_path::JsonPath>;
+/// A compiled RFC 9535 JSON Path, compared by its source text.
+///
+/// A singular path (member names and non-negative indexes only, such as
+/// `$.a`, `$['a'].b[0]` or `$.choices[0].delta.content`) is read straight
+/// from the text: the document is checked to be JSON, as it is when parsed
+/// whole, but only the value found is built. Other paths parse the whole
+/// document. Both give the same results and the same errors.
+#[derive(Clone)]
+pub struct JsonPath(Box<JsonPathInner>);
+
+#[derive(Clone)]
+struct JsonPathInner {
+    query: Compiled<serde_json_path::JsonPath>,
+    singular: Option<SingularPath>,
+}
+
+impl JsonPath {
+    pub(crate) fn new(source: &str, compiled: serde_json_path::JsonPath) -> Self {
+        let singular = SingularPath::of(source, &compiled);
+        Self(Box::new(JsonPathInner {
+            query: Compiled::new(source, compiled),
+            singular,
+        }))
+    }
+
+    /// The text it was compiled from.
+    pub fn source(&self) -> &str {
+        self.0.query.source()
+    }
+
+    /// The compiled query.
+    pub fn get(&self) -> &serde_json_path::JsonPath {
+        self.0.query.get()
+    }
+
+    /// Whether the path selects at most one value and is read without
+    /// parsing the whole document.
+    pub fn is_singular(&self) -> bool {
+        self.0.singular.is_some()
+    }
+
+    pub(crate) fn singular(&self) -> Option<&SingularPath> {
+        self.0.singular.as_ref()
+    }
+
+    /// The same path without its singular form: it always parses the whole
+    /// document. For benchmarks and tests that compare the two ways.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn without_fast_path(&self) -> Self {
+        Self(Box::new(JsonPathInner {
+            query: self.0.query.clone(),
+            singular: None,
+        }))
+    }
+
+    /// The first value the path selects in the JSON `text` (what
+    /// `self.get().query(&parsed).first()` gives), or `None`; `Err` when
+    /// `text` is not JSON. Cheaper than parsing `text` for a singular path.
+    pub fn find_first(&self, text: &str) -> Result<Option<serde_json::Value>, serde_json::Error> {
+        if let Some(singular) = self.singular() {
+            return crate::check::find(singular, text);
+        }
+        let parsed: serde_json::Value = serde_json::from_str(text)?;
+        Ok(self.get().query(&parsed).first().cloned())
+    }
+}
+
+impl PartialEq for JsonPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.query == other.0.query
+    }
+}
+
+impl std::fmt::Debug for JsonPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.query.fmt(f)
+    }
+}
+
 /// A compiled JMESPath expression.
 pub type JmesPath = Compiled<jmespath::Expression<'static>>;
 /// A compiled regular expression.

@@ -276,7 +276,7 @@ fn source(ctx: &mut Ctx<'_>, raw: &rc::Criterion, key: &str, on: On) -> Option<S
 
 pub(crate) fn json_path(ctx: &mut Ctx<'_>, path: &Spanned<String>) -> Option<JsonPath> {
     match serde_json_path::JsonPath::parse(&path.value) {
-        Ok(compiled) => Some(Compiled::new(&path.value, compiled)),
+        Ok(compiled) => Some(JsonPath::new(&path.value, compiled)),
         Err(err) => ctx.error_hint(
             path.at,
             format!("invalid JSON Path `{}`: {err}", path.value),
