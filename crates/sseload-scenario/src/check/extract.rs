@@ -191,7 +191,7 @@ pub fn render_event_json(event: &EventView<'_>) -> String {
     if let Some(id) = event.id {
         out.push_str(&format!(",\"id\":{}", quote(id)));
     }
-    let is_json = super::walk::is_container(event.data);
+    let is_json = super::is_container(event.data);
     let data = if is_json {
         event.data.to_owned()
     } else {

@@ -17,6 +17,7 @@ use crate::expr::{Lookup, VarId};
 use crate::plan::{Criterion, JsonPath, MessageCheck, Source};
 
 mod extract;
+mod scan;
 mod singular;
 mod validate;
 mod walk;
@@ -27,8 +28,27 @@ pub(crate) use singular::SingularPath;
 use extract::Found;
 
 /// The value at `path` in the JSON `text`; `Err` when `text` is not JSON.
+/// The quick scan answers for the texts it vouches for; serde_json reads
+/// the others (and gives the error).
 pub(crate) fn find(path: &SingularPath, text: &str) -> Result<Option<Value>, serde_json::Error> {
-    walk::find(path.steps(), text)
+    match scan::locate(path.steps(), text) {
+        Some(scan::Located::Nowhere) => Ok(None),
+        Some(scan::Located::At(span)) => match serde_json::from_str(&text[span]) {
+            Ok(value) => Ok(Some(value)),
+            Err(_) => walk::find(path.steps(), text),
+        },
+        None => walk::find(path.steps(), text),
+    }
+}
+
+/// Whether `text` is JSON whose top level is an object or an array.
+fn is_container(text: &str) -> bool {
+    match scan::locate(&[], text) {
+        Some(_) => text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with(['{', '[']),
+        None => walk::is_container(text),
+    }
 }
 
 /// How a text that is not JSON fails a query.

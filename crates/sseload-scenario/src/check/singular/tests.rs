@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::{SingularPath, Step};
+use crate::check::scan::{self, Located};
 use crate::check::walk;
 
 fn compiled(source: &str) -> serde_json_path::JsonPath {
@@ -24,8 +25,14 @@ fn general(source: &str, text: &str) -> Result<Option<Value>, String> {
     Ok(nodes.first().map(|v| (*v).clone()))
 }
 
+/// What the fast path gives; the serde_json walk alone must give the same
+/// (the quick scan only answers for some texts).
 fn fast(source: &str, text: &str) -> Result<Option<Value>, String> {
-    walk::find(singular(source).steps(), text).map_err(|e| e.to_string())
+    let path = singular(source);
+    let walked = walk::find(path.steps(), text).map_err(|e| e.to_string());
+    let found = crate::check::find(&path, text).map_err(|e| e.to_string());
+    assert_eq!(found, walked, "{source} on {text}: scan and walk differ");
+    found
 }
 
 /// Both paths agree on `text`; returns what they give.
@@ -238,6 +245,65 @@ fn big_and_odd_numbers_are_the_parsers() {
 }
 
 #[test]
+fn the_scan_answers_for_plain_documents() {
+    let chunk = r#"{"id":"c-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":" hi"},"finish_reason":null}]}"#;
+    let cases = [
+        (
+            "$.ts",
+            r#"{"ts":1732219200123,"pad":"xxxx"}"#,
+            Some("1732219200123"),
+        ),
+        ("$.choices[0].delta.content", chunk, Some("\" hi\"")),
+        ("$.choices[1]", chunk, None),
+        (
+            "$.a",
+            " { \"a\" : [ 1.5e-3 , -0 , true , \"\\n\\u00e9\" ] } ",
+            Some("[ 1.5e-3 , -0 , true , \"\\n\\u00e9\" ]"),
+        ),
+        ("$.a", r#"{"a":1,"a":{"b":[]}}"#, Some(r#"{"b":[]}"#)),
+        ("$.a.b", r#"{"a":{"b":1},"a":{}}"#, None),
+    ];
+    for (source, text, expected) in cases {
+        let located = scan::locate(singular(source).steps(), text);
+        let found = located.map(|l| match l {
+            Located::At(span) => Some(&text[span]),
+            Located::Nowhere => None,
+        });
+        assert_eq!(found, Some(expected), "{source} on {text}");
+        assert!(both(source, text).is_ok());
+    }
+}
+
+#[test]
+fn the_scan_leaves_what_it_is_unsure_of_to_serde_json() {
+    let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+    let long = format!("{{\"n\":1{}}}", "0".repeat(301));
+    for text in [
+        "",
+        "\u{feff}{}",
+        r#"{"\u0061":1}"#,
+        r#"{"a":"\ud83d\ude00"}"#,
+        r#"{"a":"\q"}"#,
+        "{\"a\":\"\u{1}\"}",
+        r#"{"a":1e400}"#,
+        r#"{"a":1e10000}"#,
+        long.as_str(),
+        r#"{"a":01}"#,
+        r#"{"a":1.}"#,
+        r#"{"a":-}"#,
+        r#"{"a":1,}"#,
+        r#"[1,]"#,
+        r#"{"a" 1}"#,
+        r#"{"a":nul}"#,
+        r#"{"a":1} x"#,
+        deep.as_str(),
+    ] {
+        assert_eq!(scan::locate(singular("$.a").steps(), text), None, "{text}");
+        let _agree = both("$.a", text);
+    }
+}
+
+#[test]
 fn container_detection_agrees_with_parsing() {
     for (text, container) in [
         ("{}", true),
@@ -247,6 +313,8 @@ fn container_detection_agrees_with_parsing() {
         ("{", false),
         ("[1e400]", false),
         ("{} x", false),
+        ("\t\r\n{\"a\":[]}", true),
+        ("[\"\\ud800\"]", false),
     ] {
         let parsed = matches!(
             serde_json::from_str::<Value>(text),
@@ -254,6 +322,7 @@ fn container_detection_agrees_with_parsing() {
         );
         assert_eq!(parsed, container, "{text}");
         assert_eq!(walk::is_container(text), container, "{text}");
+        assert_eq!(crate::check::is_container(text), container, "{text}");
     }
 }
 
@@ -379,6 +448,15 @@ proptest! {
     fn the_fast_path_gives_what_the_general_path_gives(source in path(), text in text()) {
         let expected = general(&source, &text);
         prop_assert_eq!(fast(&source, &text), expected, "{} on {}", source, text);
+    }
+
+    #[test]
+    fn container_detection_agrees_with_parsing_on_any_text(text in text()) {
+        let parsed = matches!(
+            serde_json::from_str::<Value>(&text),
+            Ok(Value::Object(_) | Value::Array(_))
+        );
+        prop_assert_eq!(crate::check::is_container(&text), parsed, "{}", text);
     }
 
     #[test]

@@ -1,0 +1,298 @@
+//! A quick first pass for singular paths: finds where the value at the path
+//! is in the text, checking on the way that the text is JSON.
+//!
+//! It vouches only for texts it is sure serde_json parses: anything else
+//! (a syntax error, an escape in a key, a `\u` surrogate, a number that
+//! might not fit an `f64`, deep nesting) makes it give up, and the caller
+//! reads the text with serde_json itself ([`super::walk`]), which gives the
+//! exact result or error. So it may be stricter than serde_json, never laxer.
+
+use std::ops::Range;
+
+use super::singular::Step;
+
+/// What the scan found in a text it vouches for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Located {
+    /// The value at the path is at these bytes.
+    At(Range<usize>),
+    /// The path selects nothing.
+    Nowhere,
+}
+
+/// Where the value at `steps` is in `text`, or `None` when the scan gives
+/// up. With duplicate keys the last one counts.
+pub(crate) fn locate(steps: &[Step], text: &str) -> Option<Located> {
+    let mut scan = Scanner {
+        bytes: text.as_bytes(),
+        at: 0,
+        depth: 0,
+    };
+    let located = scan.value(steps)?;
+    scan.blank();
+    (scan.at == scan.bytes.len()).then_some(located)
+}
+
+/// Nesting beyond this is left to serde_json (which stops at 128).
+const MAX_DEPTH: usize = 100;
+
+/// Integer digits (plus exponent) beyond which a number might not fit an `f64`.
+const MAX_MAGNITUDE: i64 = 300;
+
+struct Scanner<'t> {
+    bytes: &'t [u8],
+    at: usize,
+    depth: usize,
+}
+
+impl<'t> Scanner<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn blank(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// Consumes `byte` (after blank space), or gives up.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.blank();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// Reads a value, following `steps` into it.
+    fn value(&mut self, steps: &[Step]) -> Option<Located> {
+        self.blank();
+        let start = self.at;
+        match (self.peek()?, steps.split_first()) {
+            (_, None) => {
+                self.skip()?;
+                Some(Located::At(start..self.at))
+            }
+            (b'{', Some((Step::Name(name), rest))) => self.member(name, rest),
+            (b'[', Some((Step::Index(index), rest))) => self.element(*index, rest),
+            (_, Some(_)) => self.skip().map(|()| Located::Nowhere),
+        }
+    }
+
+    /// Reads an object, following `rest` into its last member `name`.
+    fn member(&mut self, name: &str, rest: &[Step]) -> Option<Located> {
+        let mut found = Located::Nowhere;
+        self.container(b'}', |scan| {
+            let key = scan.key()?;
+            scan.expect(b':')?;
+            if key == name.as_bytes() {
+                found = scan.value(rest)?;
+            } else {
+                scan.skip()?;
+            }
+            Some(())
+        })?;
+        Some(found)
+    }
+
+    /// Reads an array, following `rest` into its element `index`.
+    fn element(&mut self, index: usize, rest: &[Step]) -> Option<Located> {
+        let mut found = Located::Nowhere;
+        let mut at = 0;
+        self.container(b']', |scan| {
+            if at == index {
+                found = scan.value(rest)?;
+            } else {
+                scan.skip()?;
+            }
+            at += 1;
+            Some(())
+        })?;
+        Some(found)
+    }
+
+    /// Reads a value and drops it.
+    fn skip(&mut self) -> Option<()> {
+        self.blank();
+        match self.peek()? {
+            b'{' => self.container(b'}', |scan| {
+                scan.key()?;
+                scan.expect(b':')?;
+                scan.skip()
+            }),
+            b'[' => self.container(b']', Self::skip),
+            b'"' => self.string().map(|_| ()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// Reads an object or an array (at its opening byte), `item` reading
+    /// each member or element, until `close`.
+    fn container(
+        &mut self,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.at += 1;
+        self.blank();
+        if self.peek()? == close {
+            self.at += 1;
+        } else {
+            loop {
+                item(self)?;
+                self.blank();
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b if b == close => break self.at += 1,
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// A key's bytes, between its quotes; gives up on escapes (the key
+    /// would have to be decoded to be compared).
+    fn key(&mut self) -> Option<&'t [u8]> {
+        self.blank();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.at + 1;
+        let escaped = self.string()?;
+        let bytes = self.bytes;
+        (!escaped).then(|| &bytes[start..self.at - 1])
+    }
+
+    /// Reads a string (at its opening quote); says whether it had escapes.
+    fn string(&mut self) -> Option<bool> {
+        self.at += 1;
+        let mut escaped = false;
+        loop {
+            self.at += plain_run(&self.bytes[self.at..]);
+            match *self.bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(escaped);
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads an escape (at its backslash); gives up on `\u` surrogates,
+    /// whose pairing serde_json checks.
+    fn escape(&mut self) -> Option<()> {
+        let kind = *self.bytes.get(self.at + 1)?;
+        self.at += 2;
+        match kind {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(()),
+            b'u' => {
+                let hex = self.bytes.get(self.at..self.at + 4)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                let unit = u16::from_str_radix(hex, 16).ok()?;
+                self.at += 4;
+                (!hex.starts_with(['+', '-']) && !(0xD800..0xE000).contains(&unit)).then_some(())
+            }
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.at + word.len();
+        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    /// Reads a number as JSON writes it, giving up on one whose magnitude
+    /// might overflow an `f64` (serde_json rejects those).
+    fn number(&mut self) -> Option<()> {
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        let integer = self.digits();
+        let leading_zero = integer > 1 && self.bytes[self.at - integer] == b'0';
+        if integer == 0 || leading_zero {
+            return None;
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        let mut exponent = 0;
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            exponent = self.exponent()?;
+        }
+        (i64::try_from(integer).ok()? + exponent <= MAX_MAGNITUDE).then_some(())
+    }
+
+    /// Reads an exponent's sign and digits (after the `e`); small ones only.
+    fn exponent(&mut self) -> Option<i64> {
+        let negative = match self.peek()? {
+            b'-' => true,
+            b'+' => false,
+            _ => return self.exponent_digits(),
+        };
+        self.at += 1;
+        let value = self.exponent_digits()?;
+        Some(if negative { -value } else { value })
+    }
+
+    fn exponent_digits(&mut self) -> Option<i64> {
+        let start = self.at;
+        let count = self.digits();
+        if count == 0 || count > 4 {
+            return None;
+        }
+        std::str::from_utf8(&self.bytes[start..self.at])
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    /// Reads ASCII digits; says how many.
+    fn digits(&mut self) -> usize {
+        let count = self.bytes[self.at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        self.at += count;
+        count
+    }
+}
+
+/// How many bytes at the start of `bytes` need no attention in a string
+/// (no quote, backslash or control character): eight at a time, then one.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = ONES << 7;
+    let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let mut run = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let v = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        let special = has_zero_byte(v ^ (ONES * u64::from(b'"')))
+            || has_zero_byte(v ^ (ONES * u64::from(b'\\')))
+            || v.wrapping_sub(ONES * 0x20) & !v & HIGHS != 0;
+        if special {
+            break;
+        }
+        run += 8;
+    }
+    run + bytes[run..]
+        .iter()
+        .take_while(|&&b| b != b'"' && b != b'\\' && b >= 0x20)
+        .count()
+}
