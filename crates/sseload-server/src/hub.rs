@@ -393,6 +393,7 @@ impl Hub {
         let mut removed = Vec::new();
         // Subscribers without a type filter all get the same bytes: frame them once.
         let mut everything: Option<Bytes> = None;
+        let mut written = 0;
         topic.members.retain(|id, member| {
             let Some(msg) = message_for(member, prepared) else {
                 return true;
@@ -407,7 +408,7 @@ impl Hub {
             };
             match member.tx.offer(msg, chunk) {
                 Ok(Offered::Written) => {
-                    counters.delivered.fetch_add(events, Ordering::Relaxed);
+                    written += events;
                     true
                 }
                 Ok(Offered::Queued) => true,
@@ -420,6 +421,7 @@ impl Hub {
                 }
             }
         });
+        counters.delivered.fetch_add(written, Ordering::Relaxed);
         removed
     }
 
@@ -608,6 +610,10 @@ pub(crate) fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
 
 /// The message carrying what a subscriber gets of a batch, if anything.
 fn message_for(member: &Member, prepared: &[Prepared]) -> Option<Msg> {
+    // The common case, one event and no filter, without allocating.
+    if let (None, [one]) = (&member.types, prepared) {
+        return Some(Msg::Event(one.stored.bytes.clone()));
+    }
     let mut events: Vec<Bytes> = prepared
         .iter()
         .filter(|p| type_matches(member.types.as_deref(), p.stored.event_type.as_deref()))
