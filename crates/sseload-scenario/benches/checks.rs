@@ -46,6 +46,11 @@ fn cases() -> Vec<Case> {
             check: r#"{ json_path: "$.choices[0].delta.content", exists: true }"#,
         },
         Case {
+            name: "openai_is_text",
+            data: chunk.to_owned(),
+            check: r#"{ json_path: "$.choices[0].delta.content", is: " token" }"#,
+        },
+        Case {
             name: "nested_2KiB",
             data: nested(),
             check: r#"{ json_path: "$.order.items[3].price", gt: 0 }"#,

@@ -1,5 +1,7 @@
 //! Validators.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::Env;
@@ -47,6 +49,7 @@ pub(super) fn validate(
             if options.iter().any(|o| same(value, o)) {
                 Ok(())
             } else {
+                let options: Vec<Value> = options.into_iter().map(Wanted::into_value).collect();
                 Err(format!(
                     "expected one of {}, found {value}",
                     Value::Array(options)
@@ -55,8 +58,7 @@ pub(super) fn validate(
         }
         Validator::Range { lower, upper } => range(value, *lower, *upper),
         Validator::Matches(regex) => {
-            let text = as_text(value);
-            if regex.get().is_match(&text) {
+            if regex.get().is_match(&as_text(value)) {
                 Ok(())
             } else {
                 Err(format!(
@@ -68,30 +70,64 @@ pub(super) fn validate(
     }
 }
 
-fn render(expected: &Expected, env: &mut Env<'_>) -> Result<Value, String> {
-    match expected {
-        Expected::Json(value) => Ok(value.clone()),
-        Expected::Text(template) => template
-            .render_to_string(env.vars, env.rng, env.now)
-            .map(Value::String)
-            .map_err(|e| e.to_string()),
+/// An expected value, borrowed from the plan unless rendered from the session.
+enum Wanted<'e> {
+    /// A JSON value as written.
+    Json(&'e Value),
+    /// Text (a JSON string).
+    Text(Cow<'e, str>),
+}
+
+impl Wanted<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Wanted::Json(value) => value.clone(),
+            Wanted::Text(text) => Value::String(text.into_owned()),
+        }
     }
 }
 
-fn as_text(value: &Value) -> String {
+impl std::fmt::Display for Wanted<'_> {
+    /// As the JSON value would show (text quoted and escaped).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Wanted::Json(value) => value.fmt(f),
+            Wanted::Text(text) => Value::String(text.to_string()).fmt(f),
+        }
+    }
+}
+
+fn render<'e>(expected: &'e Expected, env: &mut Env<'_>) -> Result<Wanted<'e>, String> {
+    match expected {
+        Expected::Json(value) => Ok(Wanted::Json(value)),
+        Expected::Text(template) => match template.as_literal() {
+            Some(text) => Ok(Wanted::Text(Cow::Borrowed(text))),
+            None => template
+                .render_to_string(env.vars, env.rng, env.now)
+                .map(|text| Wanted::Text(Cow::Owned(text)))
+                .map_err(|e| e.to_string()),
+        },
+    }
+}
+
+/// A value as text: strings as they are, the rest as JSON.
+fn as_text(value: &Value) -> Cow<'_, str> {
     match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
+        Value::String(text) => Cow::Borrowed(text),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
 /// Equality across the forms a value takes: numbers by value, text against
 /// anything by text, the rest as JSON.
-fn same(found: &Value, expected: &Value) -> bool {
+fn same(found: &Value, expected: &Wanted<'_>) -> bool {
     match (found, expected) {
-        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        (Value::String(_), _) | (_, Value::String(_)) => as_text(found) == as_text(expected),
-        _ => found == expected,
+        (Value::Number(a), Wanted::Json(Value::Number(b))) => a.as_f64() == b.as_f64(),
+        (_, Wanted::Text(text)) => as_text(found) == *text,
+        (Value::String(_), Wanted::Json(other)) | (_, Wanted::Json(other @ Value::String(_))) => {
+            as_text(found) == as_text(other)
+        }
+        (_, Wanted::Json(other)) => found == *other,
     }
 }
 
