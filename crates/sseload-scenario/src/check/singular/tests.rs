@@ -291,6 +291,15 @@ fn the_scan_leaves_what_it_is_unsure_of_to_serde_json() {
         r#"{"a":01}"#,
         r#"{"a":1.}"#,
         r#"{"a":-}"#,
+        r#"{"a":1x}"#,
+        r#"{"a":-x}"#,
+        r#"{"a":1.5e}"#,
+        r#"{"a":tru}"#,
+        r#"{"a":"x}"#,
+        r#"{"a"::1}"#,
+        r#"{,"a":1}"#,
+        r#"{"a":1 "b":2}"#,
+        r#"[1 2]"#,
         r#"{"a":1,}"#,
         r#"[1,]"#,
         r#"{"a" 1}"#,
@@ -329,6 +338,15 @@ fn container_detection_agrees_with_parsing() {
 /// Names used both as keys in documents and in paths, so that paths hit.
 const NAMES: [&str; 9] = ["a", "b", "é", "", "a b", "'", "\"", "\\", "x\ny"];
 
+/// One of [`NAMES`], mostly `a` or `b` so that keys repeat and paths hit.
+fn name() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        3 => Just("a"),
+        2 => Just("b"),
+        2 => proptest::sample::select(NAMES.to_vec()),
+    ]
+}
+
 /// A name in a path: a member-name shorthand when it can be, or quoted.
 fn path_name(name: &'static str) -> impl Strategy<Value = String> {
     let shorthand = name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.is_empty();
@@ -353,16 +371,17 @@ fn path_name(name: &'static str) -> impl Strategy<Value = String> {
 
 fn path() -> impl Strategy<Value = String> {
     let step = prop_oneof![
-        proptest::sample::select(NAMES.to_vec()).prop_flat_map(path_name),
+        name().prop_flat_map(path_name),
         (0usize..3).prop_map(|i| format!("[{i}]")),
     ];
     proptest::collection::vec(step, 0..4).prop_map(|steps| format!("${}", steps.concat()))
 }
 
-/// A key as JSON text: plainly quoted, or every character `\u`-escaped.
+/// A key as JSON text: plainly quoted, or (one in eight) every character
+/// `\u`-escaped.
 fn key() -> impl Strategy<Value = String> {
-    (proptest::sample::select(NAMES.to_vec()), any::<bool>()).prop_map(|(name, escaped)| {
-        if escaped {
+    (name(), 0..8).prop_map(|(name, escaped)| {
+        if escaped == 0 {
             let units: String = name.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
             format!("\"{units}\"")
         } else {
@@ -424,20 +443,26 @@ fn document() -> impl Strategy<Value = String> {
     })
 }
 
-/// A document, sometimes broken: cut short, or followed by something.
+/// A document, sometimes broken: cut short, with a stray character, or
+/// followed by something.
 fn text() -> impl Strategy<Value = String> {
-    (document(), 0u8..10, any::<proptest::sample::Index>()).prop_map(|(doc, how, at)| match how {
-        0 => {
-            let cut = at.index(doc.len() + 1);
-            let cut = (0..=cut)
-                .rev()
-                .find(|i| doc.is_char_boundary(*i))
-                .unwrap_or(0);
-            doc[..cut].to_owned()
+    let stray = proptest::sample::select(vec![
+        "x", ",", ":", "]", "}", "\"", "\\", "0", "-", ".", "e", " ",
+    ]);
+    let how = (0u8..10, any::<proptest::sample::Index>(), stray);
+    (document(), how).prop_map(|(doc, (how, at, stray))| {
+        let at = at.index(doc.len() + 1);
+        let at = (0..=at)
+            .rev()
+            .find(|i| doc.is_char_boundary(*i))
+            .unwrap_or(0);
+        match how {
+            0 => doc[..at].to_owned(),
+            1 | 2 => format!("{}{stray}{}", &doc[..at], &doc[at..]),
+            3 => format!("{doc} x"),
+            4 => format!(" \n{doc}\t"),
+            _ => doc,
         }
-        1 => format!("{doc} x"),
-        2 => format!(" \n{doc}\t"),
-        _ => doc,
     })
 }
 
