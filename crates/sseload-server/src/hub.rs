@@ -21,8 +21,9 @@ use sseload_proto::EventBuilder;
 
 use crate::durable::{Log, LoggedEvent, Record};
 use crate::error::{PublishError, SubscribeError};
+use crate::fanout;
 use crate::metrics::Counters;
-use crate::outbox::{self, Offered, Refused};
+use crate::outbox;
 use crate::replay::{self, Resume};
 use crate::wire;
 
@@ -124,10 +125,10 @@ impl Stored {
 
 /// A registered subscriber of one or more topics.
 #[derive(Debug)]
-struct Member {
-    tx: outbox::Sender,
-    types: Option<Arc<[Box<str>]>>,
-    topics: Arc<[Arc<str>]>,
+pub(crate) struct Member {
+    pub(crate) tx: outbox::Sender,
+    pub(crate) types: Option<Arc<[Box<str>]>>,
+    pub(crate) topics: Arc<[Arc<str>]>,
 }
 
 /// Whether an event type passes an optional type filter.
@@ -190,9 +191,9 @@ struct Inner {
 
 /// An event with its id assigned and its bytes encoded, not yet delivered.
 #[derive(Debug)]
-struct Prepared {
+pub(crate) struct Prepared {
     id: String,
-    stored: Stored,
+    pub(crate) stored: Stored,
     data: Arc<str>,
 }
 
@@ -377,52 +378,19 @@ impl Hub {
         ids
     }
 
-    /// Queues the events of a batch that pass each subscriber's type filter,
-    /// as one message; returns the subscribers that must be removed from
-    /// their other topics too (queue full, or stream gone).
+    /// Offers a batch to the topic's subscribers; returns the subscribers
+    /// that must be removed from their other topics too (queue full, or
+    /// stream gone).
     fn hand_out(
         &self,
         state: &mut State,
         name: &str,
         prepared: &[Prepared],
     ) -> Vec<(u64, Arc<[Arc<str>]>)> {
-        let counters = &self.inner.counters;
-        let Some(topic) = state.topics.get_mut(name) else {
-            return Vec::new();
-        };
-        let mut removed = Vec::new();
-        // Subscribers without a type filter all get the same bytes: frame them once.
-        let mut everything: Option<Bytes> = None;
-        let mut written = 0;
-        topic.members.retain(|id, member| {
-            let Some(msg) = message_for(member, prepared) else {
-                return true;
-            };
-            let events = msg.events();
-            let unfiltered = member.types.is_none();
-            let chunk = |msg: &Msg| match unfiltered {
-                true => everything
-                    .get_or_insert_with(|| wire::chunk_of(msg))
-                    .clone(),
-                false => wire::chunk_of(msg),
-            };
-            match member.tx.offer(msg, chunk) {
-                Ok(Offered::Written) => {
-                    written += events;
-                    true
-                }
-                Ok(Offered::Queued) => true,
-                Err(refused) => {
-                    if refused == Refused::Full {
-                        counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    removed.push((*id, Arc::clone(&member.topics)));
-                    false
-                }
-            }
-        });
-        counters.delivered.fetch_add(written, Ordering::Relaxed);
-        removed
+        match state.topics.get_mut(name) {
+            Some(topic) => fanout::hand_out(&mut topic.members, prepared, &self.inner.counters),
+            None => Vec::new(),
+        }
     }
 
     /// Gets a topic, creating it when there is room.
@@ -608,24 +576,6 @@ pub(crate) fn push_ring(topic: &mut Topic, stored: Stored, replay: usize) {
     }
 }
 
-/// The message carrying what a subscriber gets of a batch, if anything.
-fn message_for(member: &Member, prepared: &[Prepared]) -> Option<Msg> {
-    // The common case, one event and no filter, without allocating.
-    if let (None, [one]) = (&member.types, prepared) {
-        return Some(Msg::Event(one.stored.bytes.clone()));
-    }
-    let mut events: Vec<Bytes> = prepared
-        .iter()
-        .filter(|p| type_matches(member.types.as_deref(), p.stored.event_type.as_deref()))
-        .map(|p| p.stored.bytes.clone())
-        .collect();
-    match events.len() {
-        0 => None,
-        1 => events.pop().map(Msg::Event),
-        _ => Some(Msg::Batch(events)),
-    }
-}
-
 /// Assigns `seq` to an event and encodes it.
 fn prepare(seq: u64, event: &NewEvent) -> Prepared {
     let id = event.id.clone().unwrap_or_else(|| seq.to_string());
@@ -745,5 +695,45 @@ mod tests {
         assert_eq!(hub.subscribers("t"), 1);
         drop(subscription);
         assert_eq!(hub.subscribers("t"), 0);
+    }
+
+    #[test]
+    fn a_large_fan_out_split_across_threads_delivers_in_order_and_drops_the_full() {
+        let hub = hub();
+        let count = 2 * crate::fanout::PARALLEL_MIN + 1;
+        let mut subs: Vec<_> = (0..count)
+            .map(|_| hub.subscribe(request("t")).unwrap())
+            .collect();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut got = vec![Vec::new(); count];
+        // The queues hold 4: the fifth publish overflows those never read.
+        for n in 0..5 {
+            hub.publish("t", &[NewEvent::new(format!("{n}"))]).unwrap();
+            for (index, sub) in subs.iter_mut().enumerate().filter(|(i, _)| i % 2 == 1) {
+                while let Poll::Ready(Some(Msg::Event(bytes))) = sub.rx.poll_recv(&mut cx) {
+                    got[index].push(bytes);
+                }
+            }
+        }
+        assert_eq!(
+            hub.subscribers("t"),
+            count / 2,
+            "the unread half is dropped"
+        );
+        let dropped = hub
+            .counters()
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(dropped as usize, count - count / 2);
+        for index in (1..count).step_by(2) {
+            let data: Vec<_> = got[index]
+                .iter()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .collect();
+            let expected: Vec<_> = (1..=5)
+                .map(|id| format!("id: {id}\ndata: {}\n\n", id - 1))
+                .collect();
+            assert_eq!(data, expected, "subscriber {index}");
+        }
     }
 }

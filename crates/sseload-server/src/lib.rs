@@ -59,6 +59,7 @@ mod cors;
 mod demo;
 mod durable;
 mod error;
+mod fanout;
 mod fault;
 mod h1;
 mod head;
