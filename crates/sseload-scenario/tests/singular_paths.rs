@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 use sseload_scenario::check::{Env, EventView, Subject, Verdict};
-use sseload_scenario::{Extractor, JsonPath, MessageCheck, Plan, Step};
+use sseload_scenario::{Extractor, MessageCheck, Plan, Step};
 
 /// A plan whose one connect step has `checks` (a YAML list) and reads the
 /// timestamp at `timestamp`.
@@ -30,20 +30,24 @@ fn connect(plan: &Plan) -> &sseload_scenario::SseConnect {
 fn general(check: &MessageCheck) -> MessageCheck {
     let mut general = check.clone();
     for criterion in general.matching.iter_mut().chain(general.check.iter_mut()) {
-        if let Extractor::JsonPath { path, .. } = &mut criterion.extractor {
-            *path = path.without_fast_path();
+        match &mut criterion.extractor {
+            Extractor::JsonPath { path, .. } => *path = path.without_fast_path(),
+            Extractor::JmesPath { path, .. } => *path = path.without_fast_path(),
+            _ => {}
         }
     }
     general
 }
 
-fn paths(check: &MessageCheck) -> impl Iterator<Item = &JsonPath> {
+/// Whether each JSON Path or JMESPath of `check` is singular.
+fn paths(check: &MessageCheck) -> impl Iterator<Item = bool> {
     check
         .matching
         .iter()
         .chain(&check.check)
         .filter_map(|c| match &c.extractor {
-            Extractor::JsonPath { path, .. } => Some(path),
+            Extractor::JsonPath { path, .. } => Some(path.is_singular()),
+            Extractor::JmesPath { path, .. } => Some(path.is_singular()),
             _ => None,
         })
 }
@@ -75,6 +79,7 @@ const CHECKS: &str = r#"
                 - { name: modes, check: [ { json_path: "$.a[1]", find: all, save_as: all }, { json_path: "$.a[1]", find: count, is: 1 }, { json_path: "$.a[1]", find: random, save_as: r }, { json_path: "$.a[1]", nth: 0, save_as: n0 }, { json_path: "$.a[1]", nth: 1, optional: true, save_as: n1 } ] }
                 - { name: transforms, check: [ { json_path: "$.s", transform: number, gte: 1.5 }, { json_path: "$.s", transform: length, is: 3 }, { json_path: "$.a", transform: string, matches: '^\[' } ] }
                 - { name: texts, check: [ { json_path: "$.s", is: "1.5" }, { json_path: "$.s", in: [1.5, "x"] }, { json_path: "$.s", not: "2" } ] }
+                - { name: jmes, check: [ { jmes_path: "choices[0].delta.content", optional: true, save_as: j }, { jmes_path: "a[1]", optional: true, save_as: a1 }, { jmes_path: "ts", optional: true, transform: number, gt: 0 }, { jmes_path: "choices[0].finish_reason", not_exists: true } ] }
                 - { name: on_json, check: [ { json_path: "$.data.ts", on: json, gt: 0 }, { json_path: "$.event", on: json, is: token }, { json_path: "$.id", on: json, is: "3" } ] }
 "#;
 
@@ -101,9 +106,9 @@ fn every_check_gives_what_the_general_path_gives() {
     let plan = plan(CHECKS, "$.ts");
     let checks = &connect(&plan).sequences[0].checks;
     for check in checks {
-        assert!(paths(check).all(JsonPath::is_singular), "{}", check.name);
+        assert!(paths(check).all(|singular| singular), "{}", check.name);
         let general = general(check);
-        assert!(!paths(&general).any(JsonPath::is_singular));
+        assert!(!paths(&general).any(|singular| singular));
         for data in DATA {
             assert_eq!(
                 run(check, data),

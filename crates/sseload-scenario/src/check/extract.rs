@@ -4,7 +4,7 @@ use rand::Rng;
 use serde_json::{Number, Value};
 
 use super::{EventView, Kind, Subject};
-use crate::plan::{Extractor, Field, Find, Source, Transform};
+use crate::plan::{Extractor, Field, Find, JmesPath, Source, Transform};
 
 /// How an extractor is named in failure messages.
 pub(super) fn describe(extractor: &Extractor) -> String {
@@ -57,17 +57,9 @@ pub(super) fn extract(extractor: &Extractor, subject: &Subject<'_>) -> Result<Fo
         Extractor::JsonPath { path, on } => subject
             .query(path, *on)
             .map_err(|e| format!("{}: {e}", describe(extractor)))?,
-        Extractor::JmesPath { path, on } => {
-            let json = subject
-                .json(*on)
-                .map_err(|e| format!("{}: {e}", describe(extractor)))?;
-            let found = path
-                .get()
-                .search(&*json)
-                .map_err(|e| format!("{}: {e}", describe(extractor)))?;
-            let value = serde_json::to_value(&*found).unwrap_or(Value::Null);
-            Found::One((!value.is_null()).then_some(value))
-        }
+        Extractor::JmesPath { path, on } => Found::One(
+            jmes_path(path, *on, subject).map_err(|e| format!("{}: {e}", describe(extractor)))?,
+        ),
         Extractor::Regex { regex, group, on } => {
             let source = subject.text(*on);
             Found::Many(
@@ -89,6 +81,18 @@ pub(super) fn extract(extractor: &Extractor, subject: &Subject<'_>) -> Result<Fo
             )
         }
     })
+}
+
+/// The value a JMESPath expression gives, unless null (JMESPath's nothing).
+fn jmes_path(path: &JmesPath, on: Source, subject: &Subject<'_>) -> Result<Option<Value>, String> {
+    if let Some(singular) = path.singular() {
+        let found = subject.find(singular, on)?;
+        return Ok(found.filter(|value| !value.is_null()));
+    }
+    let json = subject.json(on)?;
+    let found = path.get().search(&*json).map_err(|e| e.to_string())?;
+    let value = serde_json::to_value(&*found).unwrap_or(Value::Null);
+    Ok((!value.is_null()).then_some(value))
 }
 
 /// The value of a whole field, if the subject has it.

@@ -142,21 +142,24 @@ impl<'a> Subject<'a> {
     }
 
     /// The values `path` selects in the text a query reads, parsed as JSON.
-    /// A singular path reads the text, unless it was parsed already.
     fn query(&self, path: &JsonPath, source: Source) -> Result<Found, String> {
-        let Some(singular) = path.singular() else {
-            let json = self.json(source)?;
-            let found = path.get().query(&json).all().into_iter().cloned();
-            return Ok(Found::Many(found.collect()));
-        };
+        if let Some(singular) = path.singular() {
+            return self.find(singular, source).map(Found::One);
+        }
+        let json = self.json(source)?;
+        let found = path.get().query(&json).all().into_iter().cloned();
+        Ok(Found::Many(found.collect()))
+    }
+
+    /// The value at a singular path in the text a query reads: read from
+    /// the text, unless it was parsed already.
+    fn find(&self, singular: &SingularPath, source: Source) -> Result<Option<Value>, String> {
         match (source, self.data_json.get()) {
             (Source::Data, Some(parsed)) => parsed
                 .as_ref()
-                .map(|json| Found::One(singular.lookup(json).cloned()))
+                .map(|json| singular.lookup(json).cloned())
                 .map_err(Clone::clone),
-            _ => find(singular, &self.text(source))
-                .map(Found::One)
-                .map_err(not_json),
+            _ => find(singular, &self.text(source)).map_err(not_json),
         }
     }
 }

@@ -49,6 +49,19 @@ impl SingularPath {
         (same && plain).then_some(Self { steps })
     }
 
+    /// The singular form of a JMESPath expression: fields, non-negative
+    /// indexes and subexpressions of those (`a.b`, `choices[0].text`).
+    pub(crate) fn of_jmespath(ast: &jmespath::ast::Ast) -> Option<Self> {
+        let mut steps = Vec::new();
+        jmespath_steps(ast, &mut steps)?;
+        let plain = !steps
+            .iter()
+            .any(|s| matches!(s, Step::Name(n) if n == NUMBER_TOKEN));
+        plain.then(|| Self {
+            steps: steps.into(),
+        })
+    }
+
     /// The steps, from the root.
     pub(crate) fn steps(&self) -> &[Step] {
         &self.steps
@@ -64,6 +77,22 @@ impl SingularPath {
         }
         Some(value)
     }
+}
+
+/// Appends the steps of `ast`, or gives `None` when it is not a chain.
+fn jmespath_steps(ast: &jmespath::ast::Ast, steps: &mut Vec<Step>) -> Option<()> {
+    use jmespath::ast::Ast;
+    match ast {
+        Ast::Field { name, .. } => steps.push(Step::Name(name.clone())),
+        Ast::Index { idx, .. } => steps.push(Step::Index(usize::try_from(*idx).ok()?)),
+        Ast::Subexpr { lhs, rhs, .. } => {
+            jmespath_steps(lhs, steps)?;
+            jmespath_steps(rhs, steps)?;
+        }
+        Ast::Identity { .. } => {}
+        _ => return None,
+    }
+    Some(())
 }
 
 /// The steps of `source`, or `None` when it is not a chain of names and indexes.

@@ -288,7 +288,71 @@ impl std::fmt::Debug for JsonPath {
     }
 }
 
-/// A compiled JMESPath expression.
-pub type JmesPath = Compiled<jmespath::Expression<'static>>;
+/// A compiled JMESPath expression, compared by its source text.
+///
+/// A chain of fields and non-negative indexes (`a.b`, `choices[0].text`)
+/// is read straight from the text, as a singular [`JsonPath`] is.
+#[derive(Clone)]
+pub struct JmesPath(Box<JmesPathInner>);
+
+#[derive(Clone)]
+struct JmesPathInner {
+    expression: Compiled<jmespath::Expression<'static>>,
+    singular: Option<SingularPath>,
+}
+
+impl JmesPath {
+    pub(crate) fn new(source: &str, compiled: jmespath::Expression<'static>) -> Self {
+        let singular = SingularPath::of_jmespath(compiled.as_ast());
+        Self(Box::new(JmesPathInner {
+            expression: Compiled::new(source, compiled),
+            singular,
+        }))
+    }
+
+    /// The text it was compiled from.
+    pub fn source(&self) -> &str {
+        self.0.expression.source()
+    }
+
+    /// The compiled expression.
+    pub fn get(&self) -> &jmespath::Expression<'static> {
+        self.0.expression.get()
+    }
+
+    /// Whether the expression is a chain of fields and indexes, read
+    /// without parsing the whole document.
+    pub fn is_singular(&self) -> bool {
+        self.0.singular.is_some()
+    }
+
+    pub(crate) fn singular(&self) -> Option<&SingularPath> {
+        self.0.singular.as_ref()
+    }
+
+    /// The same expression without its singular form: it always parses the
+    /// whole document. For benchmarks and tests that compare the two ways.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn without_fast_path(&self) -> Self {
+        Self(Box::new(JmesPathInner {
+            expression: self.0.expression.clone(),
+            singular: None,
+        }))
+    }
+}
+
+impl PartialEq for JmesPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.expression == other.0.expression
+    }
+}
+
+impl std::fmt::Debug for JmesPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.expression.fmt(f)
+    }
+}
+
 /// A compiled regular expression.
 pub type Regex = Compiled<regex::Regex>;

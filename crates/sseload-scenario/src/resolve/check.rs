@@ -287,7 +287,7 @@ pub(crate) fn json_path(ctx: &mut Ctx<'_>, path: &Spanned<String>) -> Option<Jso
 
 fn jmes_path(ctx: &mut Ctx<'_>, path: &Spanned<String>) -> Option<crate::plan::JmesPath> {
     match jmespath::compile(&path.value) {
-        Ok(compiled) => Some(Compiled::new(&path.value, compiled)),
+        Ok(compiled) => Some(crate::plan::JmesPath::new(&path.value, compiled)),
         Err(err) => ctx.error_hint(
             path.at,
             format!(

@@ -466,8 +466,104 @@ fn text() -> impl Strategy<Value = String> {
     })
 }
 
+fn jmespath_singular(source: &str) -> Option<SingularPath> {
+    let expression = jmespath::compile(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+    SingularPath::of_jmespath(expression.as_ast())
+}
+
+/// What JMESPath itself gives on the parsed document (null is nothing).
+fn jmespath_general(source: &str, text: &str) -> Result<Option<Value>, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let expression = jmespath::compile(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+    let found = expression.search(&value).map_err(|e| e.to_string())?;
+    let found = serde_json::to_value(&*found).map_err(|e| e.to_string())?;
+    Ok((!found.is_null()).then_some(found))
+}
+
+fn jmespath_fast(source: &str, text: &str) -> Result<Option<Value>, String> {
+    let path = jmespath_singular(source).unwrap_or_else(|| panic!("{source} is singular"));
+    let found = crate::check::find(&path, text).map_err(|e| e.to_string())?;
+    Ok(found.filter(|v| !v.is_null()))
+}
+
+#[test]
+fn jmespath_chains_of_fields_and_indexes_are_singular() {
+    let name = |n: &str| Step::Name(n.to_owned());
+    let cases = [
+        ("@", vec![]),
+        ("a", vec![name("a")]),
+        ("a.b.c", vec![name("a"), name("b"), name("c")]),
+        (
+            "choices[0].text",
+            vec![name("choices"), Step::Index(0), name("text")],
+        ),
+        ("[1][0]", vec![Step::Index(1), Step::Index(0)]),
+        ("\"a b\".\"\\u00e9\"", vec![name("a b"), name("é")]),
+    ];
+    for (source, steps) in cases {
+        let path = jmespath_singular(source).unwrap_or_else(|| panic!("{source}"));
+        assert_eq!(path.steps(), steps.as_slice(), "{source}");
+    }
+    for source in [
+        "a[-1]",
+        "a[*].b",
+        "a[]",
+        "a[0:1]",
+        "a || b",
+        "[?a > `1`]",
+        "length(a)",
+        "a.[b]",
+        "`1`",
+    ] {
+        assert_eq!(jmespath_singular(source), None, "{source}");
+    }
+}
+
+#[test]
+fn jmespath_null_is_nothing_on_both_paths() {
+    for (source, text) in [
+        ("a", r#"{"a":null}"#),
+        ("a.b", r#"{"a":[1]}"#),
+        ("a[0]", r#"{"a":{"0":1}}"#),
+    ] {
+        assert_eq!(jmespath_fast(source, text), Ok(None), "{source}");
+        assert_eq!(jmespath_general(source, text), Ok(None), "{source}");
+    }
+}
+
+/// A JMESPath chain: identifiers bare when they can be, else quoted.
+fn jmespath() -> impl Strategy<Value = String> {
+    let step = prop_oneof![
+        name().prop_map(|n| {
+            let bare = n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if bare {
+                format!(".{n}")
+            } else {
+                format!(".{}", Value::from(n))
+            }
+        }),
+        (0usize..3).prop_map(|i| format!("[{i}]")),
+    ];
+    proptest::collection::vec(step, 0..4).prop_map(|steps| {
+        let joined = steps.concat();
+        match joined.strip_prefix('.') {
+            Some(rest) => rest.to_owned(),
+            None if joined.is_empty() => "@".to_owned(),
+            None => joined,
+        }
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn the_fast_path_gives_what_jmespath_gives(source in jmespath(), text in text()) {
+        prop_assert!(jmespath_singular(&source).is_some(), "{}", source);
+        let expected = jmespath_general(&source, &text);
+        prop_assert_eq!(jmespath_fast(&source, &text), expected, "{} on {}", source, text);
+    }
 
     #[test]
     fn the_fast_path_gives_what_the_general_path_gives(source in path(), text in text()) {
