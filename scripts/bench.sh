@@ -8,7 +8,7 @@
 #
 # Peers: Debian nginx + libnginx-mod-nchan and linux-perf (apt-get), PyPI locust (pip, in a
 # venv under target/bench/venv). Everything runs on 127.0.0.1.
-# Knobs: BENCH_STREAMS, BENCH_LOCUST_STREAMS, BENCH_SUBSCRIBERS, BENCH_RATE.
+# Knobs: BENCH_STREAMS, BENCH_LOCUST_STREAMS, BENCH_FLOOR_ROUNDS, BENCH_SUBSCRIBERS, BENCH_RATE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,9 +46,11 @@ if [ "$(ulimit -n)" -lt 20000 ]; then
     echo "bench: warning: open-file limit $(ulimit -n) is below 20000; the scale and server parts need more" >&2
 fi
 
-echo "bench: cargo build --release -p sseload-cli" >&2
+echo "bench: cargo build --release -p sseload-cli, and the client's read_floor example" >&2
 cargo build --release -q -p sseload-cli
+cargo build --release -q -p sseload-client --example read_floor
 sseload="${CARGO_TARGET_DIR:-target}/release/sseload"
+floor="${CARGO_TARGET_DIR:-target}/release/examples/read_floor"
 
 export PYTHONDONTWRITEBYTECODE=1
-exec python3 scripts/bench/suite.py --sseload "$sseload" --venv "$venv" --out "$out" "$@"
+exec python3 scripts/bench/suite.py --sseload "$sseload" --floor "$floor" --venv "$venv" --out "$out" "$@"

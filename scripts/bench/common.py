@@ -25,11 +25,16 @@ def log(message):
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of a process (all its threads), in seconds."""
+def cpu_split(pid):
+    """(user, system) CPU time of a process (all its threads), in seconds."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads), in seconds."""
+    return sum(cpu_split(pid))
 
 
 def rss_kib(pid):
@@ -78,6 +83,11 @@ class Group:
 
     def cpu(self):
         return sum(cpu_seconds(p) for p in self.pids())
+
+    def cpu_split(self):
+        """(user, system) seconds over the group."""
+        splits = [cpu_split(p) for p in self.pids()]
+        return sum(u for u, _ in splits), sum(s for _, s in splits)
 
     def rss(self):
         return sum(rss_kib(p) for p in self.pids())

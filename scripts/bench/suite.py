@@ -4,7 +4,8 @@ ratio, command). Run one part with `scripts/bench.sh PART` (scale, profile,
 throughput, locust, server, startup, parser); `scripts/bench.sh` runs them all.
 
 Environment knobs (defaults in brackets): BENCH_STREAMS [15000],
-BENCH_LOCUST_STREAMS [1000], BENCH_SUBSCRIBERS [10000], BENCH_RATE [10].
+BENCH_LOCUST_STREAMS [1000], BENCH_FLOOR_ROUNDS [3] (rounds of sseload and the floor
+readers in the locust part), BENCH_SUBSCRIBERS [10000], BENCH_RATE [10].
 """
 
 import argparse
@@ -79,8 +80,10 @@ def measure_held(proc, server, streams, group, logfile):
     marks = {}
 
     def sample(name):
+        user, system = group.cpu_split()
         marks[name] = {
-            "cpu": group.cpu(), "rss": group.rss(), "t": time.monotonic() - start,
+            "cpu": user + system, "user": user, "sys": system,
+            "rss": group.rss(), "t": time.monotonic() - start,
             "subs": server.metric(SUBSCRIBERS), "delivered": server.metric(DELIVERED),
             "serve_cpu": server.group.cpu(), "serve_rss": server.group.rss(),
         }
@@ -119,6 +122,9 @@ def derive(marks, streams):
         "marginal_kib": (b["rss"] - marks["tenth"]["rss"]) / max(1, b["subs"] - marks["tenth"]["subs"]),
         "rss_mib": b["rss"] / 1024,
         "cpu_s_per_million": 1e6 * cpu / events if events else float("nan"),
+        # µs per event equals CPU-s per million events; split by where it is spent.
+        "user_us": 1e6 * (b["user"] - a["user"]) / events if events else float("nan"),
+        "sys_us": 1e6 * (b["sys"] - a["sys"]) / events if events else float("nan"),
         "events_per_s": events / span,
         "server_rss_mib": b["serve_rss"] / 1024,
         "server_cpu_percent": 100 * (b["serve_cpu"] - a["serve_cpu"]) / span,
@@ -309,18 +315,73 @@ def locust_hold(ctx, streams, label, seconds=240):
     return m
 
 
+def hold_command(ctx, cmd_for, streams, label):
+    """A process started by `cmd_for(base_url)` that holds `streams` clock
+    streams: its CPU (user and system) and memory over a WINDOW, as
+    `hold_clock_streams` measures `sseload run`."""
+    server = Serve(ctx.sseload, "--heartbeat", "off", "--max-connections", "19000",
+                   logfile=ctx.out / f"{label}-serve.log")
+    try:
+        logfile = ctx.out / f"{label}.log"
+        proc = subprocess.Popen(cmd_for(server.base), stdout=open(logfile, "w"), stderr=subprocess.STDOUT)
+        try:
+            marks = measure_held(proc, server, streams, Group(proc.pid), logfile)
+        finally:
+            stop(proc)
+    finally:
+        server.close()
+    return derive(marks, streams)
+
+
+def ladder_readers(ctx, n):
+    """The readers below sseload, from the kernel's floor up: (key, label, command for a base URL)."""
+    return [
+        ("epoll", "epoll + recv only (Python; its system time is the kernel's floor)",
+         lambda base: [sys.executable, str(HERE / "floor_epoll.py"), f"{base}/clock", str(n)]),
+        ("tokio", "Tokio read loop (a task per stream, `read` and count, no parsing)",
+         lambda base: [str(ctx.floor), "tokio", f"{base}/clock", str(n)]),
+        ("client", "sseload client alone (HTTP/1.1, SSE parse, an owned event each)",
+         lambda base: [str(ctx.floor), "client", f"{base}/clock", str(n)]),
+    ]
+
+
+def per_event(m):
+    return f"{m['cpu_s_per_million']:.1f} ({m['user_us']:.1f} + {m['sys_us']:.1f})"
+
+
 def part_locust(ctx):
     n = int(os.environ.get("BENCH_LOCUST_STREAMS", "1000"))
-    log(f"locust: {n} streams each side, 1 event/s per stream, a check on each event")
-    ours = hold_clock_streams(ctx, n, "vs-locust-sseload")
+    rounds = int(os.environ.get("BENCH_FLOOR_ROUNDS", "3"))
+    log(f"locust: {n} streams, 1 event/s per stream; sseload and the floor readers {rounds} rounds, interleaved")
+    readers = ladder_readers(ctx, n)
+    taken = {key: [] for key in ["sseload"] + [k for k, _, _ in readers]}
+    for r in range(rounds):
+        taken["sseload"].append(hold_clock_streams(ctx, n, f"vs-locust-sseload-{r}"))
+        for key, _, cmd_for in readers:
+            taken[key].append(hold_command(ctx, cmd_for, n, f"floor-{key}-{r}"))
     theirs = locust_hold(ctx, n, "vs-locust-locust")
+    med = {key: middle_round(ms) for key, ms in taken.items()}
+    ours = med["sseload"]
     ctx.notes.append(
         f"locust at {n} streams: {theirs['totals']} (events received and checked by the locustfile), "
         f"{theirs['events_per_s']:.0f} events/s sent to it, CPU {theirs['cpu_percent']:.0f} %, "
         f"RSS {theirs['rss_mib']:.0f} MiB, marginal {theirs['marginal_kib']:.1f} KiB/stream; "
-        f"sseload at {n} streams: CPU {ours['cpu_percent']:.1f} %, RSS {ours['rss_mib']:.0f} MiB, "
-        f"marginal {ours['marginal_kib']:.1f} KiB/stream"
+        f"sseload at {n} streams (median round): CPU {ours['cpu_percent']:.1f} %, RSS {ours['rss_mib']:.0f} MiB, "
+        f"marginal {ours['marginal_kib']:.1f} KiB/stream; every round, µs per event: "
+        + "; ".join(f"{k} " + ", ".join(f"{m['cpu_s_per_million']:.1f}" for m in ms) for k, ms in taken.items())
     )
+    ctx.data["ladder"] = {"n": n, "rounds": taken, "locust": theirs}
+    cmd = f"BENCH_LOCUST_STREAMS={n} scripts/bench.sh locust"
+    return locust_rows(ctx, n, ours, theirs, cmd) + ladder_rows(readers, med, ours, theirs, n, cmd)
+
+
+def middle_round(measures):
+    """The round with the median CPU per event."""
+    ranked = sorted(measures, key=lambda m: m["cpu_s_per_million"])
+    return ranked[len(ranked) // 2]
+
+
+def locust_rows(ctx, n, ours, theirs, cmd):
     cpu_ratio = theirs["cpu_s_per_million"] / ours["cpu_s_per_million"]
     mem_ratio = theirs["marginal_kib"] / ours["marginal_kib"]
     # At one event per second per stream, a core holds 1e6 / (CPU-s per million) streams.
@@ -329,15 +390,30 @@ def part_locust(ctx):
     big = ctx.data.get("scale")
     if big:  # measured at scale, where fixed costs weigh less
         ours_per_core = 1e6 / big["cpu_s_per_million"]
-    cmd = f"BENCH_LOCUST_STREAMS={n} scripts/bench.sh locust"
     return [
         Row("locust", f"CPU-s per million events ({n} streams, 1 event/s, check on each)",
-            fmt(ours["cpu_s_per_million"], 2), "", fmt(theirs["cpu_s_per_million"], 1), f"{cpu_ratio:.0f}× less (target ≥ 20×)", cmd),
+            fmt(ours["cpu_s_per_million"], 2), "", fmt(theirs["cpu_s_per_million"], 1), f"{cpu_ratio:.1f}× less (target ≥ 20×)", cmd),
         Row("locust", f"RSS per stream (marginal, from 10 % to all connected), KiB ({n} streams)",
             fmt(ours["marginal_kib"]), "", fmt(theirs["marginal_kib"]), f"{mem_ratio:.1f}× less", cmd),
         Row("locust", "streams per core at 1 event/s (from CPU per stream)", fmt(ours_per_core, 0), "",
-            fmt(theirs_per_core, 0), f"{ours_per_core / theirs_per_core:.0f}× more (target ≥ 20×)", cmd),
+            fmt(theirs_per_core, 0), f"{ours_per_core / theirs_per_core:.1f}× more (target ≥ 20×)", cmd),
     ]
+
+
+def ladder_rows(readers, med, ours, theirs, n, cmd):
+    """CPU per event, user + system µs, from the kernel's floor up to sseload and Locust."""
+    rows = []
+    for key, label, _ in readers:
+        m = med[key]
+        rows.append(Row("floor", f"µs per event (user + system), {label}, {n} streams", per_event(m), "",
+                        per_event(theirs), f"Locust {theirs['cpu_s_per_million'] / m['cpu_s_per_million']:.1f}× more", cmd))
+    rows.append(Row("floor", f"µs per event (user + system), sseload run with a JSON Path check, {n} streams",
+                    per_event(ours), "", per_event(theirs),
+                    f"{ours['cpu_s_per_million'] / med['tokio']['cpu_s_per_million']:.2f}× the Tokio read loop", cmd))
+    bound = theirs["cpu_s_per_million"] / med["epoll"]["sys_us"]
+    rows.append(Row("floor", "the most any reader can need less than Locust here (Locust's µs per event / the kernel's)",
+                    f"{bound:.1f}×", "≥ 20×", "", "a reader that spends nothing in user space", cmd))
+    return rows
 
 
 # ---------------------------------------------------------------- d. server vs nchan
@@ -584,12 +660,13 @@ def main():
     ap.add_argument("parts", nargs="*", default=list(PARTS))
     ap.add_argument("--sseload", required=True)
     ap.add_argument("--venv", required=True)
+    ap.add_argument("--floor", required=True, help="the read_floor example binary")
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     args = ap.parse_args()
     unknown = [p for p in args.parts if p not in PARTS]
     if unknown:
         ap.error(f"unknown part(s) {unknown}; parts are {list(PARTS)}")
-    ctx = argparse.Namespace(sseload=Path(args.sseload), venv=Path(args.venv), out=Path(args.out), notes=[], data={})
+    ctx = argparse.Namespace(sseload=Path(args.sseload), floor=Path(args.floor), venv=Path(args.venv), out=Path(args.out), notes=[], data={})
     ctx.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     rows = []

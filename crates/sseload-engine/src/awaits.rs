@@ -94,15 +94,13 @@ impl<'p> User<'p> {
         }
     }
 
-    /// An event arrived on stream `i`: listens see it, then the pending check.
-    pub(crate) fn dispatch(&mut self, i: usize, event: Event, at: Instant) {
+    /// An event arrived on stream `i`: listens see it, then the pending
+    /// check. The event comes back when no check consumed it.
+    pub(crate) fn dispatch(&mut self, i: usize, event: Event, at: Instant) -> Option<Event> {
         let name = self.streams[i].name;
         self.observe(name, &event);
         let waiting = self.awaiting.as_ref().is_some_and(|a| a.stream == name);
-        if !(waiting && self.offer(&event, at)) {
-            let slot = &mut self.streams[i];
-            self.rec.with(|s| slot.keep_unmatched(s, event, at));
-        }
+        (!(waiting && self.offer(&event, at))).then_some(event)
     }
 
     /// Offers an event to the pending check; `true` when it was consumed.
@@ -207,6 +205,7 @@ impl<'p> User<'p> {
             return;
         }
         let subject = Subject::event(view(event));
+        let now = SystemTime::now();
         let mut done = Vec::new();
         for (k, listen) in self.listens.iter_mut().enumerate() {
             if listen.spec.stream != name {
@@ -215,7 +214,7 @@ impl<'p> User<'p> {
             let mut env = Env {
                 vars: &self.session,
                 rng: &mut self.rng,
-                now: SystemTime::now(),
+                now,
             };
             if run_all(&listen.spec.matching, &subject, &mut env)
                 .result

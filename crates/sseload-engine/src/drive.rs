@@ -32,11 +32,20 @@ impl<'p> User<'p> {
         let mut stop = self.stop.clone();
         let stopped = crate::engine::stopped(&mut stop);
         let mut stopped = std::pin::pin!(stopped);
+        // One timer for the whole call, moved only when the nearest deadline
+        // moves: a timer built per event cost a wheel insert and a removal
+        // for every event of a listen with a `during`.
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(far));
+        let mut armed = far;
         loop {
             if done(self) {
                 return Ok(None);
             }
             let wake = self.next_wake();
+            if let Some(at) = wake.filter(|at| *at != armed) {
+                timer.as_mut().reset(at);
+                armed = at;
+            }
             let streams = &mut self.streams;
             let next_poll = &mut self.next_poll;
             tokio::select! {
@@ -44,7 +53,9 @@ impl<'p> User<'p> {
                 () = &mut stopped => return Err(Halt::Stopped),
                 out = &mut fut => return Ok(Some(out)),
                 (i, item) = poll_fn(|cx| poll_streams(streams, next_poll, cx)) => self.on_item(i, item),
-                () = tokio::time::sleep_until(wake.unwrap_or(far)), if wake.is_some() => {
+                () = &mut timer, if wake.is_some() => {
+                    // Fired: the next deadline re-arms it.
+                    armed = far;
                     self.on_wake(Instant::now())?;
                 }
             }
@@ -86,10 +97,17 @@ impl<'p> User<'p> {
                 count_open(&self.rec, slot, true);
             }
             Some(Item::Event { event, at }) => {
+                let payload = self.streams[i].read_payload(&event, at);
+                let bytes = event.data().len();
+                let unmatched = self.dispatch(i, event, at);
+                // One lock per event for the measures and the unmatched count.
                 let slot = &mut self.streams[i];
-                let payload = slot.read_payload(&event, at);
-                self.rec.with(|s| slot.on_event(s, &event, at, payload));
-                self.dispatch(i, event, at);
+                self.rec.with(|s| {
+                    slot.on_event(s, bytes, at, payload);
+                    if let Some(event) = unmatched {
+                        slot.keep_unmatched(s, event, at);
+                    }
+                });
             }
             Some(Item::Reconnecting(r)) => self.on_lost(i, &r.cause, r.lost_at),
             Some(Item::Closed(closed)) => {

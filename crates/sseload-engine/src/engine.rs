@@ -209,7 +209,7 @@ impl Engine {
             injectors.spawn(scenario(ctx, index, how, start, stop));
         }
         let mut sampler = Sampler {
-            last_arrivals: 0,
+            carry: series::Carry::new(),
             progress: Arc::clone(&self.progress),
             start,
             planned,
@@ -282,7 +282,7 @@ impl Engine {
 }
 
 struct Sampler {
-    last_arrivals: u64,
+    carry: series::Carry,
     progress: Arc<Mutex<Progress>>,
     start: Instant,
     planned: Duration,
@@ -295,7 +295,7 @@ impl Sampler {
         let last = self.last_second();
         // The last point (taken when the run ends) closes a partial second.
         let second = last.map_or(rounded, |s| rounded.max(s + 1));
-        let point = series::sample(&ctx.recorder, second, &mut self.last_arrivals);
+        let point = series::sample(&ctx.recorder, second, &mut self.carry);
         if let Some(tx) = snapshots {
             let gauges = &ctx.recorder.gauges;
             let snapshot = Snapshot {

@@ -74,10 +74,29 @@ pub struct Snapshot {
     pub point: Point,
 }
 
+/// What sampling keeps from one second to the next: the arrivals counted
+/// so far, and one histogram per metric that each second's windows are
+/// merged into (made once: a fresh set each second cost more than the
+/// events of a thousand streams).
+#[derive(Debug)]
+pub(crate) struct Carry {
+    last_arrivals: u64,
+    windows: Vec<Histogram>,
+}
+
+impl Carry {
+    pub(crate) fn new() -> Self {
+        Self {
+            last_arrivals: 0,
+            windows: (0..METRICS).map(|_| Histogram::new()).collect(),
+        }
+    }
+}
+
 /// Takes the second that just ended out of the shards.
-pub(crate) fn sample(recorder: &Recorder, second: u64, last_arrivals: &mut u64) -> Point {
+pub(crate) fn sample(recorder: &Recorder, second: u64, carry: &mut Carry) -> Point {
     let mut tick = Tick::default();
-    let mut windows: Vec<Histogram> = (0..METRICS).map(|_| Histogram::new()).collect();
+    let windows = &mut carry.windows;
     recorder.each(|store| {
         let t = std::mem::take(&mut store.tick);
         tick.events += t.events;
@@ -87,28 +106,33 @@ pub(crate) fn sample(recorder: &Recorder, second: u64, last_arrivals: &mut u64) 
         tick.reconnects += t.reconnects;
         tick.missed += t.missed;
         for (merged, window) in windows.iter_mut().zip(&mut store.window) {
-            if let Some(window) = window {
+            // Merging and clearing walk the whole histogram: skip the empty.
+            if let Some(window) = window.as_mut().filter(|w| !w.is_empty()) {
                 merged.merge(window);
                 window.clear();
             }
         }
     });
+    let latencies = percentiles(windows);
+    for window in windows.iter_mut().filter(|w| !w.is_empty()) {
+        window.clear();
+    }
     let gauges = &recorder.gauges;
     let arrivals = gauges.arrivals.load(Ordering::Relaxed);
     let point = Point {
         second,
         users: gauges.users.load(Ordering::Relaxed),
         streams: gauges.streams.load(Ordering::Relaxed),
-        arrivals: arrivals - *last_arrivals,
+        arrivals: arrivals - carry.last_arrivals,
         events: tick.events,
         errors: tick.errors,
         ok: tick.ok,
         ko: tick.ko,
         reconnects: tick.reconnects,
         missed: tick.missed,
-        latencies: percentiles(&windows),
+        latencies,
     };
-    *last_arrivals = arrivals;
+    carry.last_arrivals = arrivals;
     point
 }
 

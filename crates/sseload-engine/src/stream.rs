@@ -128,17 +128,17 @@ impl<'p> Slot<'p> {
         Payload { latency, number }
     }
 
-    /// Measures one event (its payload read beforehand).
+    /// Measures one event of `bytes` bytes of data (its payload read beforehand).
     pub(crate) fn on_event(
         &mut self,
         store: &mut Store,
-        event: &Event,
+        bytes: usize,
         at: Instant,
         payload: Payload,
     ) {
         let counts = store.counts(self.connect);
         counts.events += 1;
-        counts.bytes += event.data().len() as u64;
+        counts.bytes += bytes as u64;
         store.tick.events += 1;
         if !self.first_event {
             self.first_event = true;
