@@ -33,10 +33,13 @@ use extract::Found;
 pub(crate) fn find(path: &SingularPath, text: &str) -> Result<Option<Value>, serde_json::Error> {
     match scan::locate(path.steps(), text) {
         Some(scan::Located::Nowhere) => Ok(None),
-        Some(scan::Located::At(span)) => match serde_json::from_str(&text[span]) {
-            Ok(value) => Ok(Some(value)),
-            Err(_) => walk::find(path.steps(), text),
-        },
+        Some(scan::Located::At(span)) => {
+            let token = &text[span];
+            match scan::plain_value(token).map_or_else(|| serde_json::from_str(token), Ok) {
+                Ok(value) => Ok(Some(value)),
+                Err(_) => walk::find(path.steps(), text),
+            }
+        }
         None => walk::find(path.steps(), text),
     }
 }

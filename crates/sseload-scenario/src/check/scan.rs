@@ -9,6 +9,8 @@
 
 use std::ops::Range;
 
+use serde_json::Value;
+
 use super::singular::Step;
 
 /// What the scan found in a text it vouches for.
@@ -31,6 +33,25 @@ pub(crate) fn locate(steps: &[Step], text: &str) -> Option<Located> {
     let located = scan.value(steps)?;
     scan.blank();
     (scan.at == scan.bytes.len()).then_some(located)
+}
+
+/// The value of a scanned token that needs no parser: a non-negative
+/// integer of up to 19 digits, a string without escapes, a literal; the
+/// same `Value` serde_json builds (`-0`, say, is a float to it: left alone).
+pub(crate) fn plain_value(token: &str) -> Option<Value> {
+    match token.as_bytes().first()? {
+        b'"' => {
+            let inner = token.strip_prefix('"')?.strip_suffix('"')?;
+            (!inner.contains('\\')).then(|| Value::String(inner.to_owned()))
+        }
+        b'0'..=b'9' if token.len() <= 19 && token.bytes().all(|b| b.is_ascii_digit()) => {
+            token.parse::<u64>().ok().map(Value::from)
+        }
+        b't' => Some(Value::Bool(true)),
+        b'f' => Some(Value::Bool(false)),
+        b'n' => Some(Value::Null),
+        _ => None,
+    }
 }
 
 /// Nesting beyond this is left to serde_json (which stops at 128).

@@ -313,6 +313,36 @@ fn the_scan_leaves_what_it_is_unsure_of_to_serde_json() {
 }
 
 #[test]
+fn plain_tokens_become_what_serde_json_makes_of_them() {
+    for token in [
+        "0",
+        "7",
+        "1234567890123456789",
+        "\"\"",
+        "\"a b\"",
+        "\"é\"",
+        "true",
+        "false",
+        "null",
+    ] {
+        let parsed: Value = serde_json::from_str(token).unwrap();
+        assert_eq!(scan::plain_value(token), Some(parsed), "{token}");
+    }
+    for token in [
+        "-0",
+        "-1",
+        "1.5",
+        "1e3",
+        "18446744073709551615",
+        "\"a\\n\"",
+        "[1]",
+        "{}",
+    ] {
+        assert_eq!(scan::plain_value(token), None, "{token}");
+    }
+}
+
+#[test]
 fn container_detection_agrees_with_parsing() {
     for (text, container) in [
         ("{}", true),
