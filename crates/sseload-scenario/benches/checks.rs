@@ -11,6 +11,8 @@
 //! the ratio (old / new) for each kind of data.
 //! `-- --ratio-only` runs the comparison only; with `NO_COMPARE=1` set,
 //! only the criterion groups run (to profile one with `--profile-time`).
+//! `-- --instructions CASE` runs 10 000 checks each way for
+//! `valgrind --tool=callgrind` (see [`instructions`]).
 
 #![allow(
     missing_docs,
@@ -227,8 +229,42 @@ fn print_row(name: &str, mut old: Vec<Duration>, mut new: Vec<Duration>) {
     );
 }
 
+/// Runs 10 000 checks of the case named `name` with the general path, then
+/// as many with the fast path, untimed: under
+/// `valgrind --tool=callgrind`, the inclusive instruction counts of
+/// `general_checks` and `fast_checks` are a comparison no other load skews.
+fn instructions(name: &str) {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no case {name}"));
+    let (general, fast) = checks(case.check);
+    let mut rng = StdRng::seed_from_u64(3);
+    general_checks(&general, &case.data, &mut rng);
+    fast_checks(&fast, &case.data, &mut rng);
+}
+
+#[inline(never)]
+fn general_checks(check: &MessageCheck, data: &str, rng: &mut StdRng) {
+    for _ in 0..10_000 {
+        assert!(run(check, black_box(data), rng));
+    }
+}
+
+#[inline(never)]
+fn fast_checks(check: &MessageCheck, data: &str, rng: &mut StdRng) {
+    for _ in 0..10_000 {
+        assert!(run(check, black_box(data), rng));
+    }
+}
+
 fn main() {
-    let ratio_only = std::env::args().any(|a| a == "--ratio-only");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--instructions") {
+        instructions(args.get(at + 1).map_or("small_100B", String::as_str));
+        return;
+    }
+    let ratio_only = args.iter().any(|a| a == "--ratio-only");
     if !ratio_only {
         let mut c = Criterion::default()
             .warm_up_time(Duration::from_secs(1))

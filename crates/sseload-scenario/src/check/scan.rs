@@ -44,9 +44,13 @@ pub(crate) fn plain_value(token: &str) -> Option<Value> {
             let inner = token.strip_prefix('"')?.strip_suffix('"')?;
             (!inner.contains('\\')).then(|| Value::String(inner.to_owned()))
         }
-        b'0'..=b'9' if token.len() <= 19 && token.bytes().all(|b| b.is_ascii_digit()) => {
-            token.parse::<u64>().ok().map(Value::from)
-        }
+        // Nineteen digits always fit a u64.
+        b'0'..=b'9' if token.len() <= 19 => token
+            .bytes()
+            .try_fold(0u64, |n, b| {
+                b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+            })
+            .map(Value::from),
         b't' => Some(Value::Bool(true)),
         b'f' => Some(Value::Bool(false)),
         b'n' => Some(Value::Null),
@@ -296,19 +300,15 @@ impl<'t> Scanner<'t> {
 }
 
 /// How many bytes at the start of `bytes` need no attention in a string
-/// (no quote, backslash or control character): eight at a time, then one.
+/// (no quote, backslash or control character): eight at a time while eight
+/// remain, then one at a time.
 fn plain_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = ONES << 7;
-    let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
     let mut run = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let v = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
-        let special = has_zero_byte(v ^ (ONES * u64::from(b'"')))
-            || has_zero_byte(v ^ (ONES * u64::from(b'\\')))
-            || v.wrapping_sub(ONES * 0x20) & !v & HIGHS != 0;
-        if special {
-            break;
+    while let Some(chunk) = bytes.get(run..run + 8) {
+        let special = special_bytes(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        if special != 0 {
+            // The lowest flagged byte is always a true one.
+            return run + special.trailing_zeros() as usize / 8;
         }
         run += 8;
     }
@@ -316,4 +316,45 @@ fn plain_run(bytes: &[u8]) -> usize {
         .iter()
         .take_while(|&&b| b != b'"' && b != b'\\' && b >= 0x20)
         .count()
+}
+
+/// The high bit of each byte of `v` that may be a quote, a backslash or a
+/// control character; bits above the lowest true one may be false alarms.
+fn special_bytes(v: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = ONES << 7;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    zero_bytes(v ^ (ONES * u64::from(b'"')))
+        | zero_bytes(v ^ (ONES * u64::from(b'\\')))
+        | (v.wrapping_sub(ONES * 0x20) & !v & HIGHS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_run;
+
+    /// The run, one byte at a time.
+    fn naive(bytes: &[u8]) -> usize {
+        bytes
+            .iter()
+            .take_while(|&&b| b != b'"' && b != b'\\' && b >= 0x20)
+            .count()
+    }
+
+    #[test]
+    fn plain_runs_end_at_the_first_special_byte_wherever_it_is() {
+        let fillers: [&[u8]; 4] = [b"x", "é".as_bytes(), "😀".as_bytes(), b"\x7f"];
+        for special in [b'"', b'\\', 0, 0x1f, b'\n'] {
+            for filler in fillers {
+                for len in 0..40 {
+                    let mut bytes: Vec<u8> = filler.iter().copied().cycle().take(len).collect();
+                    let plain = naive(&bytes);
+                    assert_eq!(plain_run(&bytes), plain, "{bytes:?}");
+                    bytes.push(special);
+                    bytes.extend_from_slice(b"\"\\\x01tail");
+                    assert_eq!(plain_run(&bytes), len, "{bytes:?}");
+                }
+            }
+        }
+    }
 }
