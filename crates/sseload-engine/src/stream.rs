@@ -112,18 +112,19 @@ impl<'p> Slot<'p> {
     }
 
     /// Reads what an event's data carries (send time, sequence number),
-    /// outside any lock: JSON parsing is the costly part.
+    /// outside any lock. A singular path (`$.ts`) reads its one value from
+    /// the text without building the document; data that is not JSON gives
+    /// neither.
     pub(crate) fn read_payload(&self, event: &Event, at: Instant) -> Payload {
-        let wanted = self.spec.timestamp.is_some() || self.spec.sequence.is_some();
-        let json = parse_if(wanted, event);
-        let latency = match (&self.spec.timestamp, &json) {
-            (Some(ts), Some(json)) => latency(ts, json, at),
-            _ => None,
-        };
-        let number = match (&self.spec.sequence, &json) {
-            (Some(path), Some(json)) => number_at(path, json),
-            (Some(_), None) => None,
-            (None, _) => event.id().parse().ok(),
+        let read = |path: &JsonPath| path.find_first(event.data()).ok().flatten();
+        let latency = self
+            .spec
+            .timestamp
+            .as_ref()
+            .and_then(|ts| latency(ts, &read(&ts.path)?, at));
+        let number = match &self.spec.sequence {
+            Some(path) => read(path).as_ref().and_then(number_of),
+            None => event.id().parse().ok(),
         };
         Payload { latency, number }
     }
@@ -199,18 +200,8 @@ impl<'p> Slot<'p> {
     }
 }
 
-fn parse_if(wanted: bool, event: &Event) -> Option<Value> {
-    wanted
-        .then(|| serde_json::from_str(event.data()).ok())
-        .flatten()
-}
-
-fn first_at<'v>(path: &JsonPath, json: &'v Value) -> Option<&'v Value> {
-    path.get().query(json).first()
-}
-
-fn number_at(path: &JsonPath, json: &Value) -> Option<u64> {
-    match first_at(path, json)? {
+fn number_of(value: &Value) -> Option<u64> {
+    match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),
         _ => None,
@@ -219,8 +210,8 @@ fn number_at(path: &JsonPath, json: &Value) -> Option<u64> {
 
 /// From the event's timestamp to its dispatch (`at`, on the monotonic clock,
 /// carried to the wall clock once).
-fn latency(ts: &Timestamp, json: &Value, at: Instant) -> Option<Duration> {
-    let sent = sent_at(ts, first_at(&ts.path, json)?)?;
+fn latency(ts: &Timestamp, value: &Value, at: Instant) -> Option<Duration> {
+    let sent = sent_at(ts, value)?;
     let dispatched = SystemTime::now().checked_sub(at.elapsed())?;
     Some(dispatched.duration_since(sent).unwrap_or_default())
 }
