@@ -1,5 +1,6 @@
-//! A Server-Sent Events broadcast hub on hyper: topics, replay with
-//! `Last-Event-ID`, heartbeats, and demo feeds.
+//! A Server-Sent Events broadcast hub: topics, replay with
+//! `Last-Event-ID`, heartbeats, and demo feeds, over HTTP/1.1 (event
+//! streams by a small built-in path, every other request by hyper).
 //!
 //! - [`Server`] is configured with a [`ServerBuilder`] and started on a
 //!   Tokio runtime with [`Server::start`], which hands back a
@@ -10,7 +11,8 @@
 //!   client that reconnects with `Last-Event-ID` gets exactly what it missed
 //!   (or a [`GAP_EVENT`] event saying it cannot).
 //! - A slow subscriber never slows the others: each has a bounded queue, and
-//!   one that overflows is disconnected and counted.
+//!   one that overflows is disconnected and counted. An idle subscriber's
+//!   socket is written by the publish itself, without waking its task.
 //! - With a [`data_dir`](ServerBuilder::data_dir), every publish and close
 //!   is appended to an event log and synced before it is answered; a
 //!   restart rebuilds the replay rings and the id sequence from it and says

@@ -201,7 +201,7 @@ impl EventStream {
     }
 }
 
-/// Cuts the connection, after one `Pending` so that hyper flushes what was written.
+/// Cuts the connection, after one `Pending` so that what was written is flushed first.
 fn drop_connection(run: &mut FaultRun, cx: &mut Context<'_>, sent: u64) -> Polled {
     if run.dropping {
         return Poll::Ready(Some(Err(StreamError::Dropped(sent))));
