@@ -8,7 +8,7 @@
 #
 # Peers: Debian nginx + libnginx-mod-nchan and linux-perf (apt-get), PyPI locust (pip, in a
 # venv under target/bench/venv). Everything runs on 127.0.0.1.
-# Knobs: BENCH_STREAMS, BENCH_LOCUST_STREAMS, BENCH_FLOOR_ROUNDS, BENCH_SUBSCRIBERS, BENCH_RATE.
+# Knobs: BENCH_STREAMS, BENCH_LOCUST_STREAMS, BENCH_FLOOR_ROUNDS, BENCH_SUBSCRIBERS, BENCH_RATE, BENCH_SERVER_ABBA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

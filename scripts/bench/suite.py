@@ -5,7 +5,8 @@ throughput, locust, server, startup, parser); `scripts/bench.sh` runs them all.
 
 Environment knobs (defaults in brackets): BENCH_STREAMS [15000],
 BENCH_LOCUST_STREAMS [1000], BENCH_FLOOR_ROUNDS [3] (rounds of sseload and the floor
-readers in the locust part), BENCH_SUBSCRIBERS [10000], BENCH_RATE [10].
+readers in the locust part), BENCH_SUBSCRIBERS [10000], BENCH_RATE [10],
+BENCH_SERVER_ABBA [1] (0: each server once, sseload first).
 """
 
 import argparse
@@ -490,30 +491,62 @@ def fanout_against(ctx, server, label, sub_path, pub_url, fmt_name, subscribers,
     }
 
 
+def fanout_ours(ctx, subs, rate, label):
+    serve = Serve(ctx.sseload, "--heartbeat", "off", "--max-connections", "19000",
+                  logfile=ctx.out / f"{label}-serve.log")
+    try:
+        return fanout_against(ctx, serve, label, "/topics/bench", serve.base + "/topics/bench", "hub", subs, rate)
+    finally:
+        serve.close()
+
+
+def fanout_nchan(ctx, subs, rate, label):
+    nchan = Nchan(ctx)
+    try:
+        return fanout_against(ctx, nchan, label, "/sub/bench", nchan.base + "/pub/bench", "nchan", subs, rate)
+    finally:
+        nchan.close()
+
+
+# The figures a server's runs are averaged on.
+AVERAGED = ["deliveries_per_s", "p50", "p99", "mem_per_sub_kib", "server_cores"]
+
+
+def averaged(runs):
+    """One server's runs as one: the mean of each figure (None when a run lacks it)."""
+    merged = dict(runs[0])
+    for key in AVERAGED:
+        values = [r[key] for r in runs]
+        merged[key] = None if any(v is None for v in values) else sum(values) / len(values)
+    return merged
+
+
 def part_server(ctx):
     subs = int(os.environ.get("BENCH_SUBSCRIBERS", "10000"))
     rate = float(os.environ.get("BENCH_RATE", "10"))
-    log(f"server: {subs} subscribers, {rate} events/s, sseload serve then nginx + nchan")
-    serve = Serve(ctx.sseload, "--heartbeat", "off", "--max-connections", "19000",
-                  logfile=ctx.out / "fanout-serve.log")
-    try:
-        ours = fanout_against(ctx, serve, "fanout-sseload", "/topics/bench",
-                              serve.base + "/topics/bench", "hub", subs, rate)
-    finally:
-        serve.close()
-    nchan = Nchan(ctx)
-    try:
-        theirs = fanout_against(ctx, nchan, "fanout-nchan", "/sub/bench",
-                                nchan.base + "/pub/bench", "nchan", subs, rate)
-    finally:
-        nchan.close()
-    for who, m in [("sseload serve", ours), ("nginx+nchan", theirs)]:
-        ctx.notes.append(
-            f"fan-out {who}: {m['subscribers']} subscribers, {m['published']} published "
-            f"({m['pub_failed']} failed), {m['delivered']} of {m['expected']} delivered, "
-            f"peak {m['peak_per_s']} deliveries/s, server CPU {m['server_cores']:.2f} cores while publishing, "
-            f"{m['reconnects']} reconnects"
-        )
+    # ABBA: the machine's load drifts, and latency moves with it by several
+    # times; alternating the order gives both servers the same share of it.
+    order = ["sseload serve", "nginx+nchan"]
+    if os.environ.get("BENCH_SERVER_ABBA", "1") != "0":
+        order += order[::-1]
+    log(f"server: {subs} subscribers, {rate} events/s, in the order {', '.join(order)}")
+    run = {"sseload serve": fanout_ours, "nginx+nchan": fanout_nchan}
+    runs = {who: [] for who in run}
+    for k, who in enumerate(order):
+        load = os.getloadavg()[0]
+        m = run[who](ctx, subs, rate, f"fanout-{'sseload' if who.startswith('sseload') else 'nchan'}-{k}")
+        m["load"] = load
+        runs[who].append(m)
+    for who, ms in runs.items():
+        for m in ms:
+            ctx.notes.append(
+                f"fan-out {who} (load average {m['load']:.1f} at its start): {m['subscribers']} subscribers, "
+                f"{m['published']} published ({m['pub_failed']} failed), {m['delivered']} of {m['expected']} delivered, "
+                f"p50 {fmt(m['p50'], 2)} ms, p99 {fmt(m['p99'], 2)} ms, {fmt(m['mem_per_sub_kib'])} KiB/subscriber, "
+                f"peak {m['peak_per_s']} deliveries/s, server CPU {m['server_cores']:.2f} cores while publishing, "
+                f"{m['reconnects']} reconnects"
+            )
+    ours, theirs = averaged(runs["sseload serve"]), averaged(runs["nginx+nchan"])
     cmd = f"BENCH_SUBSCRIBERS={subs} BENCH_RATE={rate:g} scripts/bench.sh server"
 
     def ratio(a, b, lower_better=True):
@@ -523,7 +556,9 @@ def part_server(ctx):
         return f"{r:.2f}× ({'better' if r >= 1 else 'worse'})"
 
     return [
-        Row("server", f"deliveries/s ({subs} subscribers, {rate:g} events/s)", fmt(ours["deliveries_per_s"]), "",
+        Row("server", f"deliveries/s ({subs} subscribers, {rate:g} events/s; each figure the mean of a server's "
+            f"{len(runs['nginx+nchan'])} runs, order {' '.join('A' if w.startswith('sseload') else 'B' for w in order)})",
+            fmt(ours["deliveries_per_s"]), "",
             fmt(theirs["deliveries_per_s"]), ratio(ours["deliveries_per_s"], theirs["deliveries_per_s"], False), cmd),
         Row("server", "p50 delivery latency, ms", fmt(ours["p50"], 2), "", fmt(theirs["p50"], 2),
             ratio(ours["p50"], theirs["p50"]), cmd),
