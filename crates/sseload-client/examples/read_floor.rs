@@ -20,13 +20,14 @@
 //!   counts the events: the engine's input, without the engine.
 //!
 //! Both run on the same multi-thread runtime as `sseload run`
-//! (`FLOOR_RT=current` runs them on a current-thread runtime instead). The process
-//! prints `connected N` once every stream has had its first event, then runs
-//! until it is killed; `scripts/bench.sh locust` measures its CPU time
-//! (user and system) against the server's count of deliveries. HTTP/1.1 on
-//! plain TCP only.
+//! (`FLOOR_RT=current` runs them on a current-thread runtime instead). The
+//! process prints `connected N` once every stream has had its first event,
+//! then runs until it is killed, or ends with an error when a stream fails
+//! or is lost (a floor is not measured across reconnections).
+//! `scripts/bench.sh locust` measures its CPU time (user and system) against
+//! the server's count of deliveries. HTTP/1.1 on plain TCP only.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,7 +69,7 @@ fn main() -> Res<()> {
 }
 
 /// Opens `count` streams with `open` (at most [`OPENING`] at once), says so
-/// once each has had its first event, then waits for ever.
+/// once each has had its first event, then holds them until one fails.
 async fn hold<F, Fut>(count: usize, open: F) -> Res<()>
 where
     F: Fn(Arc<Ready>) -> Fut,
@@ -76,31 +77,37 @@ where
 {
     let ready = Arc::new(Ready::default());
     for _ in 0..count {
-        while ready.opening() >= OPENING {
+        while ready.opening() >= OPENING && ready.failure().is_none() {
             ready.changed.notified().await;
         }
         ready.started.fetch_add(1, Ordering::SeqCst);
         let task = open(ready.clone());
+        let watch = ready.clone();
         tokio::spawn(async move {
             if let Err(err) = task.await {
-                eprintln!("a stream failed: {err}");
-                std::process::exit(1);
+                watch.fail(err.to_string());
             }
         });
     }
-    while ready.first.load(Ordering::SeqCst) < count {
+    let mut said = false;
+    loop {
+        if let Some(failure) = ready.failure() {
+            return Err(format!("a stream failed: {failure}").into());
+        }
+        if !said && ready.first.load(Ordering::SeqCst) >= count {
+            println!("connected {count}");
+            said = true;
+        }
         ready.changed.notified().await;
     }
-    println!("connected {count}");
-    std::future::pending::<()>().await;
-    Ok(())
 }
 
-/// Streams started and streams that had their first event.
+/// Streams started, streams that had their first event, the first failure.
 #[derive(Default)]
 struct Ready {
     started: AtomicUsize,
     first: AtomicUsize,
+    failed: std::sync::Mutex<Option<String>>,
     changed: Notify,
 }
 
@@ -112,6 +119,19 @@ impl Ready {
     fn arrived(&self) {
         self.first.fetch_add(1, Ordering::SeqCst);
         self.changed.notify_one();
+    }
+
+    fn fail(&self, why: String) {
+        let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        failed.get_or_insert(why);
+        self.changed.notify_one();
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -153,6 +173,7 @@ async fn events(client: Client, url: url::Url, ready: Arc<Ready>) -> Res<()> {
                 }
             }
             Item::Error(err) => return Err(err.into()),
+            Item::Reconnecting(lost) => return Err(format!("lost: {}", lost.cause).into()),
             _ => {}
         }
     }
