@@ -208,29 +208,31 @@ impl<T> std::fmt::Debug for Compiled<T> {
     }
 }
 
-/// A compiled RFC 9535 JSON Path, compared by its source text.
-///
-/// A singular path (member names and non-negative indexes only, such as
-/// `$.a`, `$['a'].b[0]` or `$.choices[0].delta.content`) is read straight
-/// from the text: the document is checked to be JSON, as it is when parsed
-/// whole, but only the value found is built. Other paths parse the whole
-/// document. Both give the same results and the same errors.
+/// A compiled query (a JSON Path or a JMESPath expression), compared by its
+/// source text, with its singular form when it has one: a chain of member
+/// names and non-negative indexes is read straight from the text — the
+/// document is checked to be JSON, as it is when parsed whole, but only the
+/// value found is built. Other queries parse the whole document. Both give
+/// the same results and the same errors.
 #[derive(Clone)]
-pub struct JsonPath(Box<JsonPathInner>);
+pub struct Query<T>(Box<QueryInner<T>>);
 
 #[derive(Clone)]
-struct JsonPathInner {
-    query: Compiled<serde_json_path::JsonPath>,
+struct QueryInner<T> {
+    query: Compiled<T>,
     singular: Option<SingularPath>,
 }
 
-impl JsonPath {
-    pub(crate) fn new(source: &str, compiled: serde_json_path::JsonPath) -> Self {
-        let singular = SingularPath::of(source, &compiled);
-        Self(Box::new(JsonPathInner {
-            query: Compiled::new(source, compiled),
-            singular,
-        }))
+/// A compiled RFC 9535 JSON Path; singular ones are `$.a`, `$['a'].b[0]`,
+/// `$.choices[0].delta.content`.
+pub type JsonPath = Query<serde_json_path::JsonPath>;
+
+/// A compiled JMESPath expression; singular ones are `a.b`, `choices[0].text`.
+pub type JmesPath = Query<jmespath::Expression<'static>>;
+
+impl<T: Clone> Query<T> {
+    fn with(query: Compiled<T>, singular: Option<SingularPath>) -> Self {
+        Self(Box::new(QueryInner { query, singular }))
     }
 
     /// The text it was compiled from.
@@ -239,12 +241,12 @@ impl JsonPath {
     }
 
     /// The compiled query.
-    pub fn get(&self) -> &serde_json_path::JsonPath {
+    pub fn get(&self) -> &T {
         self.0.query.get()
     }
 
-    /// Whether the path selects at most one value and is read without
-    /// parsing the whole document.
+    /// Whether the query selects at most one value by names and indexes and
+    /// is read without parsing the whole document.
     pub fn is_singular(&self) -> bool {
         self.0.singular.is_some()
     }
@@ -253,15 +255,19 @@ impl JsonPath {
         self.0.singular.as_ref()
     }
 
-    /// The same path without its singular form: it always parses the whole
+    /// The same query without its singular form: it always parses the whole
     /// document. For benchmarks and tests that compare the two ways.
     #[doc(hidden)]
     #[must_use]
     pub fn without_fast_path(&self) -> Self {
-        Self(Box::new(JsonPathInner {
-            query: self.0.query.clone(),
-            singular: None,
-        }))
+        Self::with(self.0.query.clone(), None)
+    }
+}
+
+impl JsonPath {
+    pub(crate) fn new(source: &str, compiled: serde_json_path::JsonPath) -> Self {
+        let singular = SingularPath::of(source, &compiled);
+        Self::with(Compiled::new(source, compiled), singular)
     }
 
     /// The first value the path selects in the JSON `text` (what
@@ -276,81 +282,22 @@ impl JsonPath {
     }
 }
 
-impl PartialEq for JsonPath {
+impl JmesPath {
+    pub(crate) fn new(source: &str, compiled: jmespath::Expression<'static>) -> Self {
+        let singular = SingularPath::of_jmespath(compiled.as_ast());
+        Self::with(Compiled::new(source, compiled), singular)
+    }
+}
+
+impl<T> PartialEq for Query<T> {
     fn eq(&self, other: &Self) -> bool {
         self.0.query == other.0.query
     }
 }
 
-impl std::fmt::Debug for JsonPath {
+impl<T> std::fmt::Debug for Query<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.query.fmt(f)
-    }
-}
-
-/// A compiled JMESPath expression, compared by its source text.
-///
-/// A chain of fields and non-negative indexes (`a.b`, `choices[0].text`)
-/// is read straight from the text, as a singular [`JsonPath`] is.
-#[derive(Clone)]
-pub struct JmesPath(Box<JmesPathInner>);
-
-#[derive(Clone)]
-struct JmesPathInner {
-    expression: Compiled<jmespath::Expression<'static>>,
-    singular: Option<SingularPath>,
-}
-
-impl JmesPath {
-    pub(crate) fn new(source: &str, compiled: jmespath::Expression<'static>) -> Self {
-        let singular = SingularPath::of_jmespath(compiled.as_ast());
-        Self(Box::new(JmesPathInner {
-            expression: Compiled::new(source, compiled),
-            singular,
-        }))
-    }
-
-    /// The text it was compiled from.
-    pub fn source(&self) -> &str {
-        self.0.expression.source()
-    }
-
-    /// The compiled expression.
-    pub fn get(&self) -> &jmespath::Expression<'static> {
-        self.0.expression.get()
-    }
-
-    /// Whether the expression is a chain of fields and indexes, read
-    /// without parsing the whole document.
-    pub fn is_singular(&self) -> bool {
-        self.0.singular.is_some()
-    }
-
-    pub(crate) fn singular(&self) -> Option<&SingularPath> {
-        self.0.singular.as_ref()
-    }
-
-    /// The same expression without its singular form: it always parses the
-    /// whole document. For benchmarks and tests that compare the two ways.
-    #[doc(hidden)]
-    #[must_use]
-    pub fn without_fast_path(&self) -> Self {
-        Self(Box::new(JmesPathInner {
-            expression: self.0.expression.clone(),
-            singular: None,
-        }))
-    }
-}
-
-impl PartialEq for JmesPath {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.expression == other.0.expression
-    }
-}
-
-impl std::fmt::Debug for JmesPath {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.expression.fmt(f)
     }
 }
 

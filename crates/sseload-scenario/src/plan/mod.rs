@@ -16,8 +16,8 @@ mod step;
 
 pub use assertion::{Assertion, Bound, Condition, Metric, Scope, Statistic, Threshold};
 pub use check::{
-    Compiled, Criterion, Expected, Extractor, Field, Find, JmesPath, JsonPath, MessageCheck, Regex,
-    Sequence, Source, Transform, Validator,
+    Compiled, Criterion, Expected, Extractor, Field, Find, JmesPath, JsonPath, MessageCheck, Query,
+    Regex, Sequence, Source, Transform, Validator,
 };
 pub use feeder::{FeedCursor, FeedError, FeedStrategy, Feeder, FeederId};
 pub use load::{ClosedStep, Load, OpenStep, ThrottleStep};
