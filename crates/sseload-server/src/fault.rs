@@ -81,3 +81,26 @@ impl Dice {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::from_query;
+    use crate::config::Faults;
+    use crate::query::Query;
+
+    #[test]
+    fn the_defaults_leave_a_stream_without_faults() {
+        // `stall_for` has a default; alone it must not take a stream off the
+        // hub's direct-write path (every stream would then wake its task per event).
+        let faults = from_query(&mut Query::parse(None), &Faults::default()).unwrap();
+        assert!(!faults.stream.any());
+        let faults =
+            from_query(&mut Query::parse(Some("stall_ms=10")), &Faults::default()).unwrap();
+        assert!(!faults.stream.any(), "a stall's length without a stall");
+        let faults =
+            from_query(&mut Query::parse(Some("stall_after=3")), &Faults::default()).unwrap();
+        assert!(faults.stream.any());
+        let faults = from_query(&mut Query::parse(Some("delay_ms=5")), &Faults::default()).unwrap();
+        assert!(faults.stream.any());
+    }
+}

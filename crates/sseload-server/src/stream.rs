@@ -38,6 +38,14 @@ pub(crate) struct StreamFaults {
     pub(crate) stall_for: Duration,
 }
 
+impl StreamFaults {
+    /// Whether any knob changes the stream: `stall_for` alone does not (it
+    /// is only how long a stall set by `stall_after` lasts, and has a default).
+    pub(crate) fn any(&self) -> bool {
+        self.delay.is_some() || self.drop_after.is_some() || self.stall_after.is_some()
+    }
+}
+
 /// Per-stream fault state; boxed so streams without faults stay small.
 #[derive(Debug)]
 struct FaultRun {
@@ -107,7 +115,7 @@ impl EventStream {
     }
 
     pub(crate) fn with_faults(mut self, knobs: StreamFaults) -> Self {
-        if knobs != StreamFaults::default() {
+        if knobs.any() {
             let delay = knobs.delay.map(|d| Box::pin(tokio::time::sleep(d)));
             self.faults = Some(Box::new(FaultRun {
                 knobs,
