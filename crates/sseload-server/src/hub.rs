@@ -1,29 +1,32 @@
 //! The hub: topics, their replay rings and their subscribers, behind one lock.
 //!
-//! One mutex guards every topic. Publishing takes it to assign ids from one
-//! hub-wide sequence, append to the ring and hand the encoded bytes to every
-//! subscriber's bounded queue; subscribing takes it to collect the replay and
-//! register the queue. Because both happen under the same lock, a resuming
-//! subscriber sees every event after its `Last-Event-ID` exactly once, even
-//! while events are being published, and a stream over several topics gets
-//! their events in one global order. Publishing does no network I/O under the
-//! lock: `try_send` into a queue either succeeds at once or finds the queue
-//! full. With a data directory, a batch is appended to the event log and
-//! synced under the lock, before any subscriber sees it: the log is in id
-//! order, and a batch whose write fails is refused without spending an id.
+//! One mutex guards every topic. Publishing takes it to commit a batch:
+//! assign ids from one hub-wide sequence, append to the ring and queue the
+//! encoded bytes for delivery; subscribing takes it to collect the replay and
+//! register the subscriber, noting the last id committed. Because both
+//! happen under the same lock, a resuming subscriber sees every event after
+//! its `Last-Event-ID` exactly once, even while events are being published:
+//! what was committed before it registered comes from the ring, what comes
+//! after from delivery. Delivery writes to sockets outside the lock, one
+//! pass at a time (see [`crate::pending`]), so a stream over several topics
+//! gets their events in one global order. With a data directory, a batch is
+//! appended to the event log and synced under the lock, before any
+//! subscriber sees it: the log is in id order, and a batch whose write fails
+//! is refused without spending an id.
 
 use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use sseload_proto::EventBuilder;
 
 use crate::durable::{Log, LoggedEvent, Record};
 use crate::error::{PublishError, SubscribeError};
-use crate::fanout;
 use crate::metrics::Counters;
 use crate::outbox;
+use crate::pending;
 use crate::replay::{self, Resume};
 use crate::wire;
 
@@ -103,8 +106,8 @@ impl NewEvent {
     }
 }
 
-/// An event kept in a topic's replay ring.
-#[derive(Debug)]
+/// An event kept in a topic's replay ring (and queued for delivery).
+#[derive(Debug, Clone)]
 pub(crate) struct Stored {
     /// Position in the hub-wide sequence; also the id unless `custom_id` is set.
     pub(crate) seq: u64,
@@ -129,6 +132,9 @@ pub(crate) struct Member {
     pub(crate) tx: outbox::Sender,
     pub(crate) types: Option<Arc<[Box<str>]>>,
     pub(crate) topics: Arc<[Arc<str>]>,
+    /// The last sequence number committed when it subscribed: it is
+    /// delivered only later events.
+    pub(crate) after: u64,
 }
 
 /// Whether an event type passes an optional type filter.
@@ -142,7 +148,7 @@ pub(crate) struct Topic {
     pub(crate) ring: VecDeque<Stored>,
     /// The sequence number of the newest event no longer in the ring.
     pub(crate) evicted_through: u64,
-    members: HashMap<u64, Member>,
+    members: HashMap<u64, Arc<Member>>,
     pub(crate) published: u64,
     pub(crate) last_data: Option<Arc<str>>,
     pub(crate) closed: bool,
@@ -151,6 +157,14 @@ pub(crate) struct Topic {
 impl Topic {
     pub(crate) fn subscribers(&self) -> usize {
         self.members.len()
+    }
+
+    /// The subscribers as they are now, for a delivery pass.
+    pub(crate) fn snapshot(&self) -> Vec<(u64, Arc<Member>)> {
+        self.members
+            .iter()
+            .map(|(id, member)| (*id, Arc::clone(member)))
+            .collect()
     }
 }
 
@@ -161,6 +175,8 @@ pub(crate) struct State {
     next_member: u64,
     pub(crate) topics: HashMap<Arc<str>, Topic>,
     shut: bool,
+    /// Committed events not yet written to subscribers.
+    pub(crate) pending: pending::Queue,
 }
 
 /// Sizes the hub works with.
@@ -169,6 +185,8 @@ pub(crate) struct Limits {
     pub(crate) replay: usize,
     pub(crate) queue: usize,
     pub(crate) max_topics: usize,
+    /// The most threads one fan-out is written by.
+    pub(crate) fanout_threads: usize,
 }
 
 /// The broadcast hub: publish to topics, subscribe to them, close them.
@@ -183,6 +201,8 @@ pub struct Hub {
 #[derive(Debug)]
 struct Inner {
     state: Mutex<State>,
+    /// Signalled when a delivery pass ends with nothing left to write.
+    idle: Condvar,
     limits: Limits,
     counters: Arc<Counters>,
     /// The event log, with a data directory. Locked only while `state` is held.
@@ -262,6 +282,7 @@ impl Hub {
     ) -> Self {
         let inner = Inner {
             state: Mutex::new(state),
+            idle: Condvar::new(),
             limits,
             counters,
             log: log.map(Mutex::new),
@@ -277,7 +298,21 @@ impl Hub {
         self.inner
             .state
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The lock, once no delivery pass is running: what was published
+    /// before has been written (or queued) to every subscriber.
+    fn settled(&self) -> MutexGuard<'_, State> {
+        let mut state = self.lock();
+        while state.pending.delivering() {
+            state = self
+                .inner
+                .idle
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state
     }
 
     pub(crate) fn counters(&self) -> &Counters {
@@ -315,8 +350,9 @@ impl Hub {
             .collect();
         self.log_events(topic, &prepared)?;
         state.seq += prepared.len() as u64;
-        let ids = self.deliver(&mut state, topic, prepared);
+        let ids = self.commit(&mut state, topic, prepared);
         self.compact(&state);
+        self.deliver(state);
         Ok(ids)
     }
 
@@ -338,9 +374,7 @@ impl Hub {
         let Some(log) = &self.inner.log else {
             return Ok(());
         };
-        let mut log = log
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
         log.append(record)
             .map_err(|err| PublishError::Storage(err.chain()))
     }
@@ -348,49 +382,63 @@ impl Hub {
     /// Starts a new log segment from a snapshot when the current one is full.
     fn compact(&self, state: &State) {
         if let Some(log) = &self.inner.log {
-            let mut log = log
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
             // The publish is already on disk; a compaction that fails leaves the
             // current segment growing and is tried again at the next publish.
             let _ = log.compact_if_due(state);
         }
     }
 
-    /// Hands a batch to the topic's subscribers, then to its ring; returns the ids.
-    fn deliver(&self, state: &mut State, name: &str, prepared: Vec<Prepared>) -> Vec<String> {
-        for (member, topics) in self.hand_out(state, name, &prepared) {
-            remove_member(state, member, &topics);
-        }
+    /// Puts a batch in the topic's ring and queues it for delivery; returns the ids.
+    fn commit(&self, state: &mut State, name: &str, prepared: Vec<Prepared>) -> Vec<String> {
         let counters = &self.inner.counters;
         let replay = self.inner.limits.replay;
         let mut ids = Vec::with_capacity(prepared.len());
-        let Some(topic) = state.topics.get_mut(name) else {
+        let mut queued = Vec::with_capacity(prepared.len());
+        let Some(name) = state.topics.get_key_value(name).map(|(k, _)| Arc::clone(k)) else {
+            return ids;
+        };
+        let Some(topic) = state.topics.get_mut(&name) else {
             return ids;
         };
         for Prepared { id, stored, data } in prepared {
             topic.published += 1;
             topic.last_data = Some(data);
             counters.published.fetch_add(1, Ordering::Relaxed);
+            queued.push(stored.clone());
             push_ring(topic, stored, replay);
             ids.push(id);
         }
+        state.pending.push(&name, queued);
         ids
     }
 
-    /// Offers a batch to the topic's subscribers; returns the subscribers
-    /// that must be removed from their other topics too (queue full, or
-    /// stream gone).
-    fn hand_out(
-        &self,
-        state: &mut State,
-        name: &str,
-        prepared: &[Prepared],
-    ) -> Vec<(u64, Arc<[Arc<str>]>)> {
-        match state.topics.get_mut(name) {
-            Some(topic) => fanout::hand_out(&mut topic.members, prepared, &self.inner.counters),
-            None => Vec::new(),
+    /// Writes what is queued, unless a pass already running will: runs
+    /// passes until the queue is empty, taking the lock only between them.
+    fn deliver<'h>(&'h self, mut state: MutexGuard<'h, State>) {
+        if state.pending.delivering() {
+            return;
         }
+        while let Some(pass) = pending::take(&mut state) {
+            drop(state);
+            let (counters, threads) = (&self.inner.counters, self.inner.limits.fanout_threads);
+            let run = std::panic::catch_unwind(AssertUnwindSafe(|| pass.run(counters, threads)));
+            state = self.lock();
+            let removed = match run {
+                Ok(removed) => removed,
+                Err(panic) => {
+                    state.pending.stop();
+                    drop(state);
+                    self.inner.idle.notify_all();
+                    std::panic::resume_unwind(panic);
+                }
+            };
+            for (member, topics) in removed {
+                remove_member(&mut state, member, &topics);
+            }
+        }
+        drop(state);
+        self.inner.idle.notify_all();
     }
 
     /// Gets a topic, creating it when there is room.
@@ -461,11 +509,12 @@ impl Hub {
         let id = state.next_member;
         let topics: Arc<[Arc<str>]> = request.topics.into();
         for name in topics.iter() {
-            let member = Member {
+            let member = Arc::new(Member {
                 tx: tx.clone(),
                 types: request.types.clone(),
                 topics: Arc::clone(&topics),
-            };
+                after: state.seq,
+            });
             if let Some(topic) = state.topics.get_mut(name) {
                 topic.members.insert(id, member);
             }
@@ -489,7 +538,8 @@ impl Hub {
     /// [`PublishError::Storage`] when the close cannot be logged (the topic stays open).
     pub fn close_topic(&self, name: &str) -> Result<bool, PublishError> {
         validate_topic(name).map_err(PublishError::InvalidTopic)?;
-        let mut state = self.lock();
+        // What was published before the close reaches the subscribers first.
+        let mut state = self.settled();
         // A never-seen topic is recorded closed (so "closed" sticks), within
         // the same limit as any other new topic.
         let limit = self.inner.limits.max_topics;
@@ -510,7 +560,7 @@ impl Hub {
         let members: Vec<_> = topic
             .members
             .drain()
-            .map(|(id, m)| (id, m.topics))
+            .map(|(id, m)| (id, Arc::clone(&m.topics)))
             .collect();
         for (id, topics) in members {
             remove_member(&mut state, id, &topics);
@@ -529,7 +579,7 @@ impl Hub {
         let chunk = |_: &Msg| wire::chunk(sseload_proto::KEEP_ALIVE);
         for (name, topic) in &state.topics {
             // A stream over several topics is a member of each: beat once, from its first topic.
-            let first = |member: &&Member| member.topics.first().is_some_and(|t| t == name);
+            let first = |member: &&Arc<Member>| member.topics.first().is_some_and(|t| t == name);
             for member in topic.members.values().filter(first) {
                 // A full queue already has bytes on their way; a closed one is
                 // removed by its stream's guard.
@@ -545,7 +595,7 @@ impl Hub {
 
     /// Stops the hub: refuses new publishes and subscribers and ends every stream.
     pub(crate) fn shut_down(&self) {
-        let mut state = self.lock();
+        let mut state = self.settled();
         state.shut = true;
         for topic in state.topics.values_mut() {
             topic.members.clear();
@@ -654,6 +704,8 @@ mod tests {
             replay: 8,
             queue: 4,
             max_topics: 8,
+            // More than one, so that the large fan-out below is split.
+            fanout_threads: 3,
         };
         Hub::new(limits, Arc::new(Counters::default()))
     }
@@ -686,6 +738,50 @@ mod tests {
         );
         let replayed = hub.lock().topics["t"].ring[0].bytes.clone();
         assert_eq!(replayed.as_ptr(), first.as_ptr());
+    }
+
+    fn drain(rx: &mut crate::outbox::Receiver) -> Vec<String> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut got = Vec::new();
+        while let Poll::Ready(Some(msg)) = rx.poll_recv(&mut cx) {
+            got.push(String::from_utf8_lossy(&crate::wire::chunk_of(&msg)).into_owned());
+        }
+        got
+    }
+
+    #[test]
+    fn publishes_made_during_a_pass_go_out_together_and_only_to_who_was_there() {
+        let hub = hub();
+        let mut early = hub.subscribe(request("t")).unwrap();
+        hub.lock().pending.hold();
+        hub.publish("t", &[NewEvent::new("a")]).unwrap();
+        let mut late = hub.subscribe(request("t")).unwrap();
+        let resumed_request = SubscribeRequest {
+            last_event_id: Some("0"),
+            ..request("t")
+        };
+        let mut resumed = hub.subscribe(resumed_request).unwrap();
+        hub.publish("t", &[NewEvent::new("b")]).unwrap();
+        assert!(
+            drain(&mut early.rx).is_empty(),
+            "nothing written while a pass runs"
+        );
+        let mut state = hub.lock();
+        state.pending.stop();
+        hub.deliver(state);
+        assert_eq!(
+            drain(&mut early.rx),
+            ["1e\r\nid: 1\ndata: a\n\nid: 2\ndata: b\n\n\r\n"],
+            "one chunk for both publishes"
+        );
+        assert_eq!(drain(&mut late.rx), ["f\r\nid: 2\ndata: b\n\n\r\n"]);
+        let replayed: Vec<_> = resumed.prelude.iter().map(crate::wire::chunk_of).collect();
+        assert_eq!(replayed, ["f\r\nid: 1\ndata: a\n\n\r\n"]);
+        assert_eq!(
+            drain(&mut resumed.rx),
+            ["f\r\nid: 2\ndata: b\n\n\r\n"],
+            "the replayed event is not delivered again"
+        );
     }
 
     #[test]

@@ -69,6 +69,7 @@ mod hub;
 mod io;
 mod metrics;
 mod outbox;
+mod pending;
 mod publish;
 mod query;
 mod replay;

@@ -256,6 +256,7 @@ mod tests {
             replay: 8,
             queue: 4,
             max_topics: 8,
+            fanout_threads: 1,
         };
         let hub = Hub::restored(limits, Arc::new(Counters::default()), state, Some(log));
         let Err(PublishError::Storage(message)) = hub.publish("t", &[NewEvent::new("x")]) else {
