@@ -58,6 +58,10 @@ pub(crate) struct Args {
     /// The most topics held at once; publishing to one more is refused.
     #[arg(long, default_value_t = 10_000)]
     max_topics: usize,
+    /// The most threads one publish to a large topic (2,048 subscribers or
+    /// more) is written by [default: one per core but one].
+    #[arg(long)]
+    fanout_threads: Option<usize>,
     /// How long a client may take to send its request head, e.g. 30s, or `off`.
     #[arg(long, default_value = "30s", value_parser = optional_duration)]
     header_timeout: MaybeDuration,
@@ -183,7 +187,7 @@ fn error_status(text: &str) -> Result<u16, String> {
 /// Turns the flags into the server's configuration.
 fn builder(args: &Args) -> ServerBuilder {
     let server = Server::builder();
-    let server = match &args.data_dir {
+    let mut server = match &args.data_dir {
         Some(dir) => server.data_dir(dir),
         None => server,
     };
@@ -202,6 +206,9 @@ fn builder(args: &Args) -> ServerBuilder {
     faults.stall_for = args.stall_for;
     faults.error_rate = args.error_rate;
     faults.error_status = ErrorStatus::from_code(args.error_status).unwrap_or_default();
+    if let Some(threads) = args.fanout_threads {
+        server = server.fanout_threads(threads);
+    }
     server
         .replay(args.replay)
         .queue(args.queue)

@@ -337,7 +337,11 @@ fn cors_origin_lets_another_origin_read_and_preflight() {
 
 #[test]
 fn bad_server_settings_are_refused_on_one_line() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--fanout-threads", "0"],
+            "error: invalid server settings: fanout_threads must be at least 1",
+        ),
         (
             &["--clock-interval", "0s"],
             "error: invalid server settings: clock_interval must be longer than zero",

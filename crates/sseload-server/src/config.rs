@@ -144,6 +144,7 @@ pub(crate) struct Config {
     pub(crate) replay: usize,
     pub(crate) queue: usize,
     pub(crate) max_topics: usize,
+    pub(crate) fanout_threads: usize,
     pub(crate) heartbeat: Option<Duration>,
     pub(crate) retry: Option<Duration>,
     pub(crate) lifetime: Option<Duration>,
@@ -195,6 +196,7 @@ impl ServerBuilder {
             replay: 1024,
             queue: 256,
             max_topics: 10_000,
+            fanout_threads: crate::fanout::default_threads(),
             heartbeat: Some(Duration::from_secs(15)),
             retry: Some(Duration::from_secs(3)),
             lifetime: None,
@@ -233,6 +235,17 @@ impl ServerBuilder {
     #[must_use]
     pub fn max_topics(mut self, topics: usize) -> Self {
         self.config.max_topics = topics;
+        self
+    }
+
+    /// The most threads one publish is written to a topic's subscribers
+    /// by (a topic with fewer than 2,048 subscribers always uses one). The
+    /// default is one per core but one, leaving a core to everything else
+    /// (and to the readers, when a load test runs on the same machine); on
+    /// a machine of its own the server may use them all.
+    #[must_use]
+    pub fn fanout_threads(mut self, threads: usize) -> Self {
+        self.config.fanout_threads = threads;
         self
     }
 
@@ -362,6 +375,7 @@ impl ServerBuilder {
         for (name, count) in [
             ("queue", c.queue),
             ("max_topics", c.max_topics),
+            ("fanout_threads", c.fanout_threads),
             ("max_body", c.max_body),
             ("max_connections", c.max_connections),
             (

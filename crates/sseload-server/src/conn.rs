@@ -287,6 +287,9 @@ mod tests {
             .publish("news", &[NewEvent::new("hello")])
             .unwrap();
         assert_eq!(ids, ["1"]);
+        // The hub's delivery thread runs outside the paused clock: let it
+        // queue the event before the timeout below can auto-advance.
+        drop(connections.hub().settled());
         let mut seen = Vec::new();
         while !String::from_utf8_lossy(&seen).contains("data: hello\n\n") {
             let mut chunk = [0u8; 256];

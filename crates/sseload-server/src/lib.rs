@@ -58,6 +58,7 @@ mod auth;
 mod config;
 mod conn;
 mod cors;
+mod delivery;
 mod demo;
 mod durable;
 mod error;

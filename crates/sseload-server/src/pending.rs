@@ -2,10 +2,10 @@
 //! delivery pass at a time that writes them.
 //!
 //! A publish commits under the hub's lock (its ids, the event log, the
-//! replay ring) and queues its events here. When no pass is running, the
-//! publishing thread runs one: it takes everything queued together with a
-//! snapshot of each topic's subscribers, lets go of the lock and writes
-//! (see [`crate::fanout`]). Publishes that arrive meanwhile only queue; the
+//! replay ring) and queues its events here. The delivery thread (see
+//! [`crate::delivery`]) runs a pass: it takes everything queued together
+//! with a snapshot of each topic's subscribers, lets go of the lock and
+//! writes (see [`crate::fanout`]). Publishes that arrive meanwhile only queue; the
 //! running pass takes them next, and consecutive events to one topic go to
 //! each subscriber as one chunk. So a server that falls behind writes fewer,
 //! larger chunks instead of lining publishes up behind the lock, and
@@ -16,11 +16,11 @@
 //! after an event was committed skips that event; it is in the replay ring,
 //! and in the subscriber's prelude if it resumed from an earlier id.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::fanout::{self, Removed};
-use crate::hub::{Member, State, Stored};
+use crate::hub::{Member, State, Stored, Topic};
 use crate::metrics::Counters;
 
 /// What is waiting to be written, and whether a pass is writing.
@@ -28,6 +28,9 @@ use crate::metrics::Counters;
 pub(crate) struct Queue {
     batches: VecDeque<Batch>,
     delivering: bool,
+    /// A test keeps passes from taking anything.
+    #[cfg(test)]
+    held: bool,
 }
 
 /// Consecutive events to one topic.
@@ -55,15 +58,35 @@ impl Queue {
         self.delivering
     }
 
-    /// Marks a pass running, as a test's stand-in for one in another thread.
-    #[cfg(test)]
-    pub(crate) fn hold(&mut self) {
-        self.delivering = true;
+    /// Whether events are waiting for a pass (and may be taken).
+    pub(crate) fn has_work(&self) -> bool {
+        #[cfg(test)]
+        if self.held {
+            return false;
+        }
+        !self.batches.is_empty()
     }
 
-    /// Marks the pass over (after a panic in it, so that later publishes
-    /// still get delivered).
-    pub(crate) fn stop(&mut self) {
+    /// How many subscribers a pass over what is queued would write to.
+    pub(crate) fn fan_out_size(&self, topics: &HashMap<Arc<str>, Topic>) -> usize {
+        let members = |batch: &Batch| topics.get(&batch.topic).map_or(0, Topic::subscribers);
+        self.batches.iter().map(members).sum()
+    }
+
+    /// Keeps passes from taking anything until [`release`](Self::release),
+    /// as a test's stand-in for a long pass.
+    #[cfg(test)]
+    pub(crate) fn hold(&mut self) {
+        self.held = true;
+    }
+
+    #[cfg(test)]
+    pub(crate) fn release(&mut self) {
+        self.held = false;
+    }
+
+    /// Marks the running pass over.
+    pub(crate) fn finish(&mut self) {
         self.delivering = false;
     }
 }
@@ -82,13 +105,14 @@ pub(crate) struct Pass {
 }
 
 /// Takes what is queued, with each topic's subscribers as they are now, and
-/// marks a pass running; `None`, with the pass marked over, when nothing is.
+/// marks a pass running (until [`Queue::finish`]); `None` when nothing is
+/// queued. Only one pass may run at a time: the caller checks.
 pub(crate) fn take(state: &mut State) -> Option<Pass> {
-    let batches = std::mem::take(&mut state.pending.batches);
-    state.pending.delivering = !batches.is_empty();
-    if batches.is_empty() {
+    if !state.pending.has_work() {
         return None;
     }
+    let batches = std::mem::take(&mut state.pending.batches);
+    state.pending.delivering = true;
     let groups = batches
         .into_iter()
         .map(|batch| Group {

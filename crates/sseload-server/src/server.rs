@@ -152,7 +152,7 @@ fn open_hub(
         replay: config.replay,
         queue: config.queue,
         max_topics: config.max_topics,
-        fanout_threads: crate::fanout::default_threads(),
+        fanout_threads: config.fanout_threads,
     };
     let counters = Arc::clone(counters);
     let Some(dir) = &config.data_dir else {

@@ -23,6 +23,7 @@ async fn delay_holds_the_first_event_back() {
     let mut sse = Sse::open(server.local_addr(), "/topics/d?delay_ms=2500", &[]).await;
     assert_eq!(sse.status, StatusCode::OK, "headers come at once");
     server.hub().publish("d", &events(1)).unwrap();
+    server.hub().wait_delivered();
     paused(sse.next_event()).await;
     assert!(
         opened_at.elapsed() >= Duration::from_millis(2500),

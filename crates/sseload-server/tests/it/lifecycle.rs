@@ -62,6 +62,7 @@ async fn a_stream_ends_cleanly_when_its_lifetime_is_over() {
         .hub()
         .publish("life", &[NewEvent::new("before")])
         .unwrap();
+    server.hub().wait_delivered();
     let (events, ending) = paused(sse.rest()).await;
     assert_eq!((events.len(), ending), (1, Ending::Clean));
     assert!(
