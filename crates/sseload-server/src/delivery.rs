@@ -1,11 +1,11 @@
-//! The hub's delivery thread: it writes what publishes queue (see
-//! [`crate::pending`]), so that neither a publish nor a runtime worker ever
-//! waits for a fan-out to thousands of sockets.
+//! The hub's delivery thread: it writes what publishes queue while a pass
+//! is running (see [`crate::pending`]), so that no publish waits for
+//! another's fan-out.
 //!
-//! Publishing commits under the hub's lock, queues and signals the thread;
-//! the thread takes everything queued in one pass, writes it without the
-//! lock, then takes what queued meanwhile. It ends when the last clone of
-//! the hub is dropped.
+//! A publish that finds no pass running writes its own on its thread; one
+//! that finds a pass running only queues. When a pass ends with more
+//! queued, the thread takes everything queued in one pass and writes it
+//! without the lock. It ends when the last clone of the hub is dropped.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, MutexGuard, PoisonError};
@@ -39,9 +39,6 @@ impl Drop for Thread {
         self.inner.work.notify_all();
     }
 }
-
-/// The most subscribers a publish is written to on the publishing thread.
-pub(crate) const INLINE_MAX: usize = 64;
 
 /// Runs passes until the hub is dropped, sleeping while nothing is queued
 /// or another thread's pass is running.

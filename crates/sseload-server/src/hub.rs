@@ -348,10 +348,11 @@ impl Hub {
 
     /// Publishes events to `topic`, creating it if needed; returns the ids, in order.
     ///
-    /// To a topic with few subscribers, the events are written before it
-    /// returns. Otherwise it returns once they are committed (numbered,
-    /// logged, in the replay ring), and the hub's delivery thread writes
-    /// them right after; either way every subscriber gets them in id order.
+    /// When no other publish is being written, the events are written to
+    /// every subscriber before it returns. Otherwise it returns once they are
+    /// committed (numbered, logged, in the replay ring), and the hub's
+    /// delivery thread writes them in its next pass, together with whatever
+    /// else queued; either way every subscriber gets them in id order.
     ///
     /// Ids the publisher did not set are numbers from one hub-wide sequence,
     /// so they strictly increase within every topic. The batch is all or
@@ -445,14 +446,16 @@ impl Hub {
         ids
     }
 
-    /// Hands what is queued to the delivery thread, or writes it on this
-    /// thread when that is cheap (few subscribers, no pass running: small
-    /// topics are delivered before `publish` returns, with no thread hop)
-    /// or when the hub has no delivery thread.
+    /// Writes what is queued on this thread, unless a pass is running: a
+    /// publish waits for its own fan-out but never for anyone else's. What
+    /// queues during the pass is left to the delivery thread (or, for a hub
+    /// without one, written here too). Handing every pass to the delivery
+    /// thread instead cost more than it saved: at 10,000 subscribers and 10
+    /// events/s on two cores, p99 delivery latency 351–405 ms against
+    /// 165–189 ms, the thread's wake-up waiting for a core.
     fn deliver<'h>(&'h self, mut state: MutexGuard<'h, State>) {
         let threaded = self.delivery.is_some();
-        let cheap = state.pending.fan_out_size(&state.topics) <= delivery::INLINE_MAX;
-        if !state.pending.delivering() && (cheap || !threaded) {
+        if !state.pending.delivering() {
             state = delivery::run_one(&self.inner, state);
             while !threaded && state.pending.has_work() && !state.pending.delivering() {
                 state = delivery::run_one(&self.inner, state);

@@ -2,25 +2,26 @@
 //! delivery pass at a time that writes them.
 //!
 //! A publish commits under the hub's lock (its ids, the event log, the
-//! replay ring) and queues its events here. The delivery thread (see
-//! [`crate::delivery`]) runs a pass: it takes everything queued together
-//! with a snapshot of each topic's subscribers, lets go of the lock and
-//! writes (see [`crate::fanout`]). Publishes that arrive meanwhile only queue; the
-//! running pass takes them next, and consecutive events to one topic go to
-//! each subscriber as one chunk. So a server that falls behind writes fewer,
-//! larger chunks instead of lining publishes up behind the lock, and
-//! subscribing, `/metrics` and publishing never wait for a fan-out.
+//! replay ring) and queues its events here. When no pass is running, the
+//! publishing thread runs one: it takes everything queued together with a
+//! snapshot of each topic's subscribers, lets go of the lock and writes (see
+//! [`crate::fanout`]). Publishes that arrive meanwhile only queue and
+//! return; the delivery thread (see [`crate::delivery`]) takes them in the
+//! next pass, and consecutive events to one topic go to each subscriber as
+//! one chunk. So a server that falls behind writes fewer, larger chunks
+//! instead of lining publishes up behind the lock, and subscribing and
+//! `/metrics` never wait for a fan-out.
 //!
 //! One pass at a time keeps one hub-wide order: every subscriber gets its
 //! events in sequence order, across topics too. A subscriber registered
 //! after an event was committed skips that event; it is in the replay ring,
 //! and in the subscriber's prelude if it resumed from an earlier id.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::fanout::{self, Removed};
-use crate::hub::{Member, State, Stored, Topic};
+use crate::hub::{Member, State, Stored};
 use crate::metrics::Counters;
 
 /// What is waiting to be written, and whether a pass is writing.
@@ -65,12 +66,6 @@ impl Queue {
             return false;
         }
         !self.batches.is_empty()
-    }
-
-    /// How many subscribers a pass over what is queued would write to.
-    pub(crate) fn fan_out_size(&self, topics: &HashMap<Arc<str>, Topic>) -> usize {
-        let members = |batch: &Batch| topics.get(&batch.topic).map_or(0, Topic::subscribers);
-        self.batches.iter().map(members).sum()
     }
 
     /// Keeps passes from taking anything until [`release`](Self::release),
