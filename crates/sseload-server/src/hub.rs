@@ -333,7 +333,8 @@ impl Hub {
     /// Blocks until every event published so far has been written to its
     /// subscribers' sockets (or queued for them).
     ///
-    /// Publishing returns before that; this is for a caller that needs
+    /// A publish made while another's fan-out runs returns before that
+    /// (the delivery thread writes it next); this is for a caller that needs
     /// the order, such as a test on a paused clock, which the delivery
     /// thread does not follow. It waits for a fan-out in progress (tens of
     /// milliseconds at 10,000 subscribers), so an async caller blocks its
