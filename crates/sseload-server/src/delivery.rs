@@ -58,7 +58,8 @@ fn run(inner: &Inner) {
 
 /// Runs one pass over everything queued, unless one is running already;
 /// takes the lock back afterwards and wakes whoever waits for the queue
-/// to settle (and the delivery thread, for what queued meanwhile).
+/// to settle, and the delivery thread only if something queued meanwhile
+/// (waking it after every publish would cost a context switch each).
 pub(crate) fn run_one<'a>(
     inner: &'a Inner,
     mut state: MutexGuard<'a, State>,
@@ -79,6 +80,8 @@ pub(crate) fn run_one<'a>(
     }
     state.pending.finish();
     inner.idle.notify_all();
-    inner.work.notify_one();
+    if state.pending.has_work() {
+        inner.work.notify_one();
+    }
     state
 }
